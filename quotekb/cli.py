@@ -1,0 +1,129 @@
+"""Command line: a thin layer that parses options and calls one function per command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import InputError
+
+DEFAULT_CORPUS = Path("corpus")
+DEFAULT_DB = Path("db/quotekb.db")
+
+
+class QuotekbGroup(click.Group):
+    """Bad input becomes one line on stderr and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=QuotekbGroup)
+@click.version_option(package_name="quotekb")
+def cli() -> None:
+    """Turn Japanese interview articles into a citable SQLite knowledge base.
+
+    \b
+    Example:
+        quotekb build && quotekb serve
+    """
+
+
+corpus_option = click.option(
+    "--corpus", "corpus_dir", type=click.Path(path_type=Path), default=DEFAULT_CORPUS,
+    show_default=True, help="Corpus directory (speakers.yaml, articles/).",
+)
+db_option = click.option(
+    "--db", "db_path", type=click.Path(path_type=Path), default=DEFAULT_DB,
+    show_default=True, help="SQLite database to write.",
+)
+
+
+@cli.command()
+@corpus_option
+@db_option
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def build(corpus_dir: Path, db_path: Path, quiet: bool) -> None:
+    """Build the SQLite database from the corpus, atomically.
+
+    A failed build leaves the previous database untouched.
+
+    \b
+    Example:
+        quotekb build --corpus corpus --db db/quotekb.db
+    """
+    from .build import build as run_build
+
+    echo = (lambda _msg: None) if quiet else click.echo
+    stats = run_build(corpus_dir, db_path, echo=echo)
+    if not quiet:
+        counts = ", ".join(f"{name} {n:,}" for name, n in sorted(stats.counts.items()))
+        click.echo(f"built {db_path} in {stats.seconds:.2f}s: {counts}")
+
+
+@cli.command()
+@corpus_option
+def check(corpus_dir: Path) -> None:
+    """Validate the corpus files without building anything.
+
+    \b
+    Example:
+        quotekb check --corpus corpus
+    """
+    from .check import check_corpus
+
+    for line in check_corpus(corpus_dir):
+        click.echo(line)
+
+
+@cli.command()
+@corpus_option
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("datasette.yaml"),
+              show_default=True, help="Datasette configuration file.")
+@click.option("--metadata", "metadata_path", type=click.Path(path_type=Path), default=Path("metadata.yaml"),
+              show_default=True, help="Datasette metadata file.")
+def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Path, metadata_path: Path) -> None:
+    """Serve the database read-only with Datasette, rebuilding it first when stale.
+
+    The database is rebuilt when it is missing or older than any corpus file.
+
+    \b
+    Example:
+        quotekb serve --port 8001
+    """
+    from .build import build as run_build
+    from .serve import datasette_command, is_stale
+
+    if is_stale(db_path, corpus_dir):
+        click.echo(f"{db_path} is missing or older than {corpus_dir}/: building")
+        run_build(corpus_dir, db_path, echo=click.echo)
+    for path in (config_path, metadata_path):
+        if not path.exists():
+            raise InputError(path, "file not found", "run from the repository root or pass its path")
+    argv = datasette_command(db_path, host, port, config_path, metadata_path)
+    click.echo(f"serving http://{host}:{port}/quotekb")
+    sys.stdout.flush()
+    os.execv(argv[0], argv)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the database schema as SQL (the content of db/schema.sql).
+
+    \b
+    Example:
+        quotekb schema > db/schema.sql
+    """
+    from .db import schema_sql
+
+    click.echo(schema_sql(), nl=False)

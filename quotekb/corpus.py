@@ -1,0 +1,188 @@
+"""Reading corpus/: speakers.yaml and articles/<id>.txt + <id>.yaml, validated.
+
+Everything here raises InputError (one line: file, line, problem, fix) for bad input,
+so `quotekb check` and `quotekb build` fail the same way before touching any database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import InputError
+from .textfile import decode_article
+from .yamlio import load_yaml, line_of
+
+SHARED_FILES = ("speakers.yaml",)
+
+
+@cache
+def _schemas() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(resources.files("quotekb").joinpath("corpus_schemas.yaml").read_text())
+
+
+def validate(data: Any, schema_name: str, path: Path) -> None:
+    """Validate YAML data against a named schema; the first error becomes an InputError."""
+    schemas = _schemas()
+    schema = dict(schemas[schema_name])
+    schema["$defs"] = schemas["$defs"]
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.message))
+    if not errors:
+        return
+    error = errors[0]
+    where = "/".join(str(p) for p in error.absolute_path) or "top level"
+    line = line_of(data, tuple(error.absolute_path))
+    if error.validator == "additionalProperties":
+        # name the offending key and point at its own line
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if extra and isinstance(error.instance, dict):
+            line = getattr(error.instance, "key_lines", {}).get(extra[0], line)
+        problem = f"unknown field {extra[0]!r} at {where}" if extra else error.message
+        fix = "remove it or correct its spelling (see the schema in quotekb/corpus_schemas.yaml)"
+    else:
+        problem = f"{where}: {error.message}"
+        fix = "correct the value (see the schema in quotekb/corpus_schemas.yaml)"
+    raise InputError(path, problem, fix, line=line)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    id: str
+    name: str
+    role: str
+    name_en: str | None = None
+    reading: str | None = None
+    affiliation: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Article:
+    id: str
+    text_path: Path
+    yaml_path: Path
+    meta: dict[str, Any]
+    text: str
+    encoding: str
+    sha256: str  # of the stored bytes of the text file
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def line_of_key(self, *path: Any) -> int | None:
+        return line_of(self.meta, path)
+
+
+@dataclass
+class Corpus:
+    root: Path
+    speakers: dict[str, Speaker]
+    articles: list[Article]
+    # sha256 of every shared file, so incremental builds know what changed
+    shared_hashes: dict[str, str] = field(default_factory=dict)
+
+
+def load_speakers(path: Path) -> dict[str, Speaker]:
+    data = load_yaml(path)
+    validate(data, "speakers", path)
+    speakers: dict[str, Speaker] = {}
+    for entry in data["speakers"]:
+        if entry["id"] in speakers:
+            raise InputError(
+                path, f"duplicate speaker id {entry['id']!r}", "give each speaker a unique id",
+                line=entry.line,
+            )
+        speakers[entry["id"]] = Speaker(
+            id=entry["id"],
+            name=entry["name"],
+            role=entry["role"],
+            name_en=entry.get("name_en"),
+            reading=entry.get("reading"),
+            affiliation=entry.get("affiliation"),
+            aliases=tuple(entry.get("aliases", ())),
+        )
+    return speakers
+
+
+def load_article(yaml_path: Path, speakers: dict[str, Speaker]) -> Article:
+    article_id = yaml_path.stem
+    text_path = yaml_path.with_suffix(".txt")
+    meta = load_yaml(yaml_path)
+    if not isinstance(meta, dict):
+        raise InputError(yaml_path, "article YAML must be a mapping", "see README, 'Adding an article'")
+    validate(meta, "article", yaml_path)
+    if meta.get("id", article_id) != article_id:
+        raise InputError(
+            yaml_path, f"id {meta['id']!r} differs from the file name {article_id!r}",
+            "make them equal or remove the id key", line=line_of(meta, ("id",)),
+        )
+    for key in ("author", "editor"):
+        if key in meta and meta[key] not in speakers:
+            raise InputError(
+                yaml_path, f"unknown speaker {meta[key]!r} as {key}",
+                "add it to corpus/speakers.yaml or fix the id", line=line_of(meta, (key,)),
+            )
+    labels = dict(meta["transcript"].get("labels") or {})
+    for label, speaker_id in labels.items():
+        if speaker_id not in speakers:
+            raise InputError(
+                yaml_path, f"label {label!r} maps to unknown speaker {speaker_id!r}",
+                "add the speaker to corpus/speakers.yaml or fix the id",
+                line=line_of(meta, ("transcript", "labels", label)),
+            )
+    for key in ("interviewer", "interviewee"):
+        speaker_id = meta["transcript"].get(key)
+        if speaker_id is not None and speaker_id not in speakers:
+            raise InputError(
+                yaml_path, f"unknown speaker {speaker_id!r} as transcript {key}",
+                "add it to corpus/speakers.yaml or fix the id",
+                line=line_of(meta, ("transcript", key)),
+            )
+    if not text_path.exists():
+        raise InputError(
+            text_path, "text file is missing for " + yaml_path.name,
+            "add the article text beside its YAML with the same name",
+        )
+    raw = text_path.read_bytes()
+    text, encoding = decode_article(raw, text_path, meta.get("encoding"), yaml_path)
+    return Article(
+        id=article_id,
+        text_path=text_path,
+        yaml_path=yaml_path,
+        meta=meta,
+        text=text,
+        encoding=encoding,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        labels=labels,
+    )
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_corpus(root: Path) -> Corpus:
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(root, "corpus directory not found", "pass --corpus DIR or run from the repository root")
+    speakers = load_speakers(root / "speakers.yaml")
+    articles_dir = root / "articles"
+    yaml_paths = sorted(articles_dir.glob("*.yaml")) if articles_dir.is_dir() else []
+    if not yaml_paths:
+        raise InputError(articles_dir, "no article YAML files", "add articles/<id>.txt with articles/<id>.yaml")
+    for text_path in sorted(articles_dir.glob("*.txt")):
+        if not text_path.with_suffix(".yaml").exists():
+            raise InputError(
+                text_path, "article text has no YAML beside it",
+                f"add {text_path.with_suffix('.yaml').name} with its metadata",
+            )
+    articles = [load_article(p, speakers) for p in yaml_paths]
+    shared = {name: file_sha256(root / name) for name in SHARED_FILES if (root / name).exists()}
+    return Corpus(root=root, speakers=speakers, articles=articles, shared_hashes=shared)

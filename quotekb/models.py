@@ -1,0 +1,203 @@
+"""SQLAlchemy 2.x declarative models: the normalized schema of quotekb.db.
+
+Every row that quotes the source carries `start`/`end` code-point offsets into
+`documents.text` and the quoted `text`, so `documents.text[start:end] == text` can be
+checked in SQL. Integer ids are assigned in build order (articles sorted by id);
+claim ids are content hashes so that they survive rebuilds and unrelated edits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SPEAKER_ROLES = ("guest", "host", "author", "editor", "interviewer", "other")
+SEGMENT_KINDS = (
+    "header", "title", "date", "boilerplate", "byline", "summary", "lead",
+    "key_points_intro", "key_point", "note", "section_number", "section_heading",
+    "speaker_label", "turn", "blank",
+)
+TURN_KINDS = ("headline", "summary", "lead", "interview")
+SENTENCE_KINDS = ("statement", "question", "fragment")
+
+
+def _enum_check(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=f"ck_{column}_enum")
+
+
+def _span_check() -> CheckConstraint:
+    return CheckConstraint('0 <= start AND start <= "end"', name="ck_span")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Speaker(Base):
+    __tablename__ = "speakers"
+    __table_args__ = (_enum_check("role", SPEAKER_ROLES),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    name_en: Mapped[str | None] = mapped_column(String)
+    reading: Mapped[str | None] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+    affiliation: Mapped[str | None] = mapped_column(String)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint(
+            "published_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
+            name="ck_published_on_iso",
+        ),
+        CheckConstraint("length(sha256) = 64", name="ck_sha256_hex"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    title: Mapped[str] = mapped_column(String)
+    published_on: Mapped[str] = mapped_column(String)
+    language: Mapped[str] = mapped_column(String)
+    author: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    editor: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    publisher: Mapped[str | None] = mapped_column(String)
+    description: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String)
+    source_file: Mapped[str] = mapped_column(String)
+    encoding: Mapped[str] = mapped_column(String)
+    sha256: Mapped[str] = mapped_column(String)
+    char_count: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    sections: Mapped[list[Section]] = relationship(back_populates="document")
+    turns: Mapped[list[Turn]] = relationship(back_populates="document")
+
+
+class SpeakerLabel(Base):
+    """How a document labels its speakers in the text (from the article YAML)."""
+
+    __tablename__ = "speaker_labels"
+    __table_args__ = (UniqueConstraint("document_id", "label"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    label: Mapped[str] = mapped_column(String)
+    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+
+
+class Segment(Base):
+    """Contiguous span of the source; a document's segments tile its text exactly."""
+
+    __tablename__ = "segments"
+    __table_args__ = (
+        UniqueConstraint("document_id", "position"),
+        _enum_check("kind", SEGMENT_KINDS),
+        _span_check(),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String)
+    line: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Section(Base):
+    __tablename__ = "sections"
+    __table_args__ = (
+        UniqueConstraint("document_id", "number"),
+        _span_check(),
+        CheckConstraint("heading_start <= heading_end", name="ck_heading_span"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String)
+    subtitle: Mapped[str | None] = mapped_column(String)
+    # the heading lines (title and subtitle) as they stand in the source
+    heading_start: Mapped[int] = mapped_column(Integer)
+    heading_end: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(String)
+    # the whole section: number line through the end of its last turn
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+
+    document: Mapped[Document] = relationship(back_populates="sections")
+
+
+class Turn(Base):
+    __tablename__ = "turns"
+    __table_args__ = (
+        UniqueConstraint("document_id", "position"),
+        _enum_check("kind", TURN_KINDS),
+        _span_check(),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
+    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String)
+    label: Mapped[str | None] = mapped_column(String)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    document: Mapped[Document] = relationship(back_populates="turns")
+
+
+class Sentence(Base):
+    __tablename__ = "sentences"
+    __table_args__ = (
+        UniqueConstraint("document_id", "position"),
+        _enum_check("kind", SENTENCE_KINDS),
+        _span_check(),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
+    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    position_in_turn: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class KeyPoint(Base):
+    __tablename__ = "key_points"
+    __table_args__ = (
+        UniqueConstraint("document_id", "number"),
+        _span_check(),
+        CheckConstraint("similarity IS NULL OR similarity BETWEEN 0 AND 1", name="ck_similarity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    # aligned by the knowledge layer: the transcript sentence this point summarizes
+    sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id"), index=True)
+    speaker_id: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    similarity: Mapped[float | None] = mapped_column(Float)
+

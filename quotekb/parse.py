@@ -1,0 +1,312 @@
+"""Article text -> structure with exact character offsets.
+
+Front matter (header, title, date, boilerplate, byline, summary, lead, key points,
+notes) is recognised line by line from the article YAML and generic patterns; the
+interview part is split into numbered sections, speaker turns and sentences. Every
+span is a pair of code-point offsets into the text as stored, and the segments tile it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .corpus import Article, Speaker
+from .errors import InputError
+from .labels import LabelMatcher, discover_labels
+from .sentences import STRIP, is_question, split_sentences
+
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+SECTION_NUMBER = re.compile(r"^(?:第\s*)?([0-9０-９]{1,3})(?:\s*章)?$")
+KEY_POINT = re.compile(r"^([0-9０-９]{1,2})\s*[.．)）、]\s*")
+BYLINE = re.compile(r"^(著者|筆者|文|記者|編集者|編集|翻訳|取材|構成|撮影|写真|出典|source)\s*[|｜:：/／]\s*\S")
+DATE = re.compile(r"^\d{4}(?:[-/.]\d{1,2}[-/.]\d{1,2}|年\d{1,2}月\d{1,2}日)")
+
+
+@dataclass
+class Line:
+    number: int  # 1-based
+    start: int  # content start (after leading whitespace)
+    end: int  # content end (before trailing whitespace and the line break)
+
+    def text(self, source: str) -> str:
+        return source[self.start : self.end]
+
+
+@dataclass
+class ParsedSegment:
+    kind: str
+    start: int
+    end: int
+    line: int
+
+
+@dataclass
+class ParsedSection:
+    number: int
+    start: int
+    end: int = 0
+    heading_lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class ParsedTurn:
+    kind: str
+    speaker_id: str
+    section: int | None  # index into sections
+    label: str | None
+    paragraphs: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        return self.paragraphs[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.paragraphs[-1][1]
+
+
+@dataclass
+class ParsedSentence:
+    turn: int  # index into turns
+    position_in_turn: int
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass
+class ParsedKeyPoint:
+    number: int
+    start: int
+    end: int
+    line: int
+
+
+@dataclass
+class ParsedDocument:
+    article: Article
+    segments: list[ParsedSegment]
+    sections: list[ParsedSection]
+    turns: list[ParsedTurn]
+    sentences: list[ParsedSentence]
+    key_points: list[ParsedKeyPoint]
+    discovered_labels: dict[str, int] = field(default_factory=dict)
+
+
+def split_lines(text: str) -> list[Line]:
+    lines = []
+    for number, m in enumerate(LINE.finditer(text), start=1):
+        if m.start() == m.end():
+            break
+        body = m.group(0).rstrip("\r\n")
+        lead = len(body) - len(body.lstrip(STRIP + "\u00a0"))
+        content = body.strip(STRIP + "\u00a0")
+        start = m.start() + lead
+        lines.append(Line(number, start, start + len(content)))
+    return lines
+
+
+def _to_int(digits: str) -> int:
+    return int(digits.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+
+
+class _Parser:
+    def __init__(self, article: Article, speakers: dict[str, Speaker]):
+        self.article = article
+        self.text = article.text
+        meta = article.meta
+        transcript = meta["transcript"]
+        self.author = meta["author"]
+        self.meta = meta
+        self.matcher = LabelMatcher(
+            article.labels,
+            transcript.get("convention", "auto"),
+            transcript.get("interviewer"),
+            transcript.get("interviewee"),
+        )
+        names = {meta.get("publisher")}
+        for key in ("author", "editor"):
+            if meta.get(key):
+                names.add(speakers[meta[key]].name)
+        self.credit_names = {n for n in names if n}
+        self.boilerplate = set(meta.get("boilerplate", ()))
+        self.notes = set(meta.get("notes", ()))
+        self.segments: list[ParsedSegment] = []
+        self.sections: list[ParsedSection] = []
+        self.turns: list[ParsedTurn] = []
+        self.key_points: list[ParsedKeyPoint] = []
+        self.seen = {"title": False, "byline": False, "date": False}
+        self.front_matter = True
+        self.in_key_points = False
+        self.in_heading = False
+        self.turn: ParsedTurn | None = None
+
+    def error(self, line: Line | int | None, problem: str, fix: str) -> InputError:
+        number = line.number if isinstance(line, Line) else line
+        return InputError(self.article.text_path, problem, fix, line=number)
+
+    def seg(self, kind: str, start: int, end: int, line: Line) -> None:
+        if end > start:
+            self.segments.append(ParsedSegment(kind, start, end, line.number))
+
+    # -- front matter -------------------------------------------------------------
+    def front(self, line: Line, content: str) -> None:
+        if not self.seen["title"]:
+            if content == self.meta["title"]:
+                self.seen["title"] = True
+                self.seg("title", line.start, line.end, line)
+                self.turns.append(ParsedTurn("headline", self.author, None, None, [(line.start, line.end)]))
+                self.turn = None
+            else:
+                self.seg("header", line.start, line.end, line)
+            return
+        is_key_point = self.in_key_points and KEY_POINT.match(content)
+        self.in_key_points = bool(is_key_point)
+        if content in self.boilerplate:
+            self.seg("boilerplate", line.start, line.end, line)
+        elif content in self.notes:
+            self.seg("note", line.start, line.end, line)
+        elif is_key_point:
+            self.seg("key_point", line.start, line.end, line)
+            self.key_points.append(ParsedKeyPoint(_to_int(is_key_point.group(1)), line.start + is_key_point.end(), line.end, line.number))
+        elif not self.seen["date"] and (content == self.meta["published_on"] or DATE.match(content)):
+            self.seen["date"] = True
+            self.seg("date", line.start, line.end, line)
+        elif BYLINE.match(content) or content in self.credit_names:
+            self.seen["byline"] = True
+            self.seg("byline", line.start, line.end, line)
+            self.turn = None
+        elif content == self.meta.get("key_points_intro"):
+            self.seg("key_points_intro", line.start, line.end, line)
+            self.in_key_points = True
+            self.turn = None
+        else:
+            kind = "lead" if self.seen["byline"] else "summary"
+            self.seg(kind, line.start, line.end, line)
+            self.paragraph(kind, self.author, None, line)
+
+    def paragraph(self, kind: str, speaker_id: str, label: str | None, line: Line, start: int | None = None) -> None:
+        start = line.start if start is None else start
+        if self.turn is None or self.turn.kind != kind or self.turn.speaker_id != speaker_id:
+            section = len(self.sections) - 1 if self.sections else None
+            self.turn = ParsedTurn(kind, speaker_id, section, label)
+            self.turns.append(self.turn)
+        self.turn.paragraphs.append((start, line.end))
+
+    # -- interview ----------------------------------------------------------------
+    def interview(self, line: Line, content: str) -> bool:
+        """Handle a line of the interview part; False when it belongs to the front matter."""
+        if self.seen["title"] and (m := SECTION_NUMBER.match(content)):
+            self.front_matter = False
+            self.close_section(line.start)
+            self.sections.append(ParsedSection(_to_int(m.group(1)), line.start))
+            self.seg("section_number", line.start, line.end, line)
+            self.in_heading = True
+            self.turn = None
+            return True
+        label = self.matcher.match(content) if self.seen["title"] else None
+        if label is not None:
+            self.front_matter = False
+            self.in_heading = False
+            self.seg("speaker_label", line.start, line.start + label.label_end, line)
+            self.turn = ParsedTurn("interview", label.speaker_id, len(self.sections) - 1 if self.sections else None, label.label)
+            self.turns.append(self.turn)
+            if label.content_start < len(content):
+                self.seg("turn", line.start + label.content_start, line.end, line)
+                self.turn.paragraphs.append((line.start + label.content_start, line.end))
+            return True
+        if self.front_matter:
+            return False
+        if content in self.boilerplate:
+            self.seg("boilerplate", line.start, line.end, line)
+        elif content in self.notes:
+            self.seg("note", line.start, line.end, line)
+        elif self.in_heading:
+            self.seg("section_heading", line.start, line.end, line)
+            self.sections[-1].heading_lines.append(line)
+        elif self.turn is not None and self.turn.kind == "interview":
+            if self.matcher.convention == "dash" and self.turn.speaker_id == self.matcher.interviewer and self.matcher.interviewee:
+                # an unlabeled paragraph after a ―― question is the guest's answer
+                self.turn = ParsedTurn("interview", self.matcher.interviewee, len(self.sections) - 1 if self.sections else None, None)
+                self.turns.append(self.turn)
+            self.seg("turn", line.start, line.end, line)
+            self.turn.paragraphs.append((line.start, line.end))
+        else:
+            raise self.error(line, "text before the first speaker label of a section",
+                             "add the speaker's label above it or list the label in the article YAML")
+        return True
+
+    def close_section(self, next_start: int) -> None:
+        if not self.sections:
+            return
+        section = self.sections[-1]
+        last = max((s.end for s in self.segments if s.start >= section.start), default=section.start)
+        section.end = min(last, next_start)
+
+    def run(self) -> ParsedDocument:
+        lines = split_lines(self.text)
+        for line in lines:
+            content = line.text(self.text)
+            if not content:
+                continue
+            if not self.interview(line, content):
+                self.front(line, content)
+        self.close_section(len(self.text))
+        self.check(lines)
+        segments = tile(self.text, self.segments)
+        sentences = self.split_all()
+        discovered = {} if self.article.labels else discover_labels([ln.text(self.text) for ln in lines])
+        return ParsedDocument(self.article, segments, self.sections, self.turns, sentences, self.key_points, discovered)
+
+    def check(self, lines: list[Line]) -> None:
+        path = self.article.yaml_path
+        if not self.seen["title"]:
+            raise InputError(path, "the title was not found as a line of the text",
+                             "copy the title line exactly from the text into title:", line=self.article.line_of_key("title"))
+        if not any(t.kind == "interview" for t in self.turns):
+            found = discover_labels([ln.text(self.text) for ln in lines])
+            hint = f"labels seen at line starts: {', '.join(found)}; " if found else ""
+            raise InputError(self.article.text_path, "no speaker turns recognised",
+                             f"{hint}list the speaker labels under transcript.labels in {path.name}")
+        for turn in self.turns:
+            if not turn.paragraphs:
+                raise InputError(self.article.text_path, f"speaker label {turn.label!r} has no text after it",
+                                 "remove the label or add what was said")
+        for section in self.sections:
+            if not section.heading_lines:
+                raise InputError(self.article.text_path, f"section {section.number:02d} has no heading",
+                                 "add a heading line after the section number")
+
+    def split_all(self) -> list[ParsedSentence]:
+        sentences = []
+        for index, turn in enumerate(self.turns):
+            position = 0
+            for start, end in turn.paragraphs:
+                for s, e in split_sentences(self.text, start, end):
+                    kind = "question" if is_question(self.text[s:e]) else "statement"
+                    sentences.append(ParsedSentence(index, position, kind, s, e))
+                    position += 1
+        return sentences
+
+
+def tile(text: str, segments: list[ParsedSegment]) -> list[ParsedSegment]:
+    """Fill the gaps between content segments with `blank` ones so they cover the text."""
+    tiled: list[ParsedSegment] = []
+    cursor = 0
+    for seg in sorted(segments, key=lambda s: s.start):
+        if seg.start > cursor:
+            tiled.append(ParsedSegment("blank", cursor, seg.start, _line_number(text, cursor)))
+        tiled.append(seg)
+        cursor = seg.end
+    if cursor < len(text):
+        tiled.append(ParsedSegment("blank", cursor, len(text), _line_number(text, cursor)))
+    return tiled
+
+
+def _line_number(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def parse_article(article: Article, speakers: dict[str, Speaker]) -> ParsedDocument:
+    return _Parser(article, speakers).run()

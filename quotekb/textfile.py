@@ -1,0 +1,62 @@
+"""Decoding article text files without losing a byte of what is stored.
+
+The text is kept exactly as stored: a UTF-8 BOM stays as U+FEFF and CRLF stays CRLF,
+so offsets hold against the file itself. Anything that is not text is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import InputError
+
+# Interview articles are tens of kilobytes; past this a file is almost surely not one,
+# and refusing early keeps a build's memory bounded.
+MAX_ARTICLE_BYTES = 16 * 1024 * 1024
+
+
+def _line_at(raw: bytes, index: int) -> int:
+    return raw.count(b"\n", 0, index) + 1
+
+
+def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path) -> tuple[str, str]:
+    """Return (text, encoding name) or raise InputError."""
+    if len(raw) > MAX_ARTICLE_BYTES:
+        raise InputError(
+            path, f"file is {len(raw):,} bytes, over the {MAX_ARTICLE_BYTES:,}-byte limit per article",
+            "split it into several articles",
+        )
+    if not raw.strip():
+        raise InputError(path, "text file is empty", "put the article text in it or remove it with its YAML")
+    nul = raw.find(b"\x00")
+    if nul >= 0 and encoding is None:
+        raise InputError(
+            path, "binary content (NUL byte)", "save the article as a UTF-8 text file",
+            line=_line_at(raw, nul),
+        )
+    if encoding is not None:
+        try:
+            return raw.decode(encoding), encoding
+        except LookupError:
+            raise InputError(yaml_path, f"unknown encoding {encoding!r}", "use a Python codec name such as cp932")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                path, f"not valid {encoding} at byte {exc.start}",
+                "fix the encoding: key in the YAML", line=_line_at(raw, exc.start),
+            )
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        bad_line = _line_at(raw, exc.start)
+    try:
+        raw.decode("cp932")
+    except UnicodeDecodeError:
+        raise InputError(
+            path, "text is not UTF-8 and its encoding is unknown", "convert it to UTF-8",
+            line=bad_line,
+        )
+    raise InputError(
+        path, "text is Shift_JIS/CP932, not UTF-8",
+        f"convert it (iconv -f CP932 -t UTF-8) or add 'encoding: cp932' to {yaml_path.name}",
+        line=bad_line,
+    )

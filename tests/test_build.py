@@ -1,0 +1,76 @@
+"""Building: determinism, atomic replacement, and failures that leave the database alone."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import CORPUS
+from quotekb.cli import cli
+
+
+def all_rows(path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(path)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    rows = {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+    conn.close()
+    return rows
+
+
+def test_two_builds_give_identical_rows(tmp_path):
+    runner = CliRunner()
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    for path in (a, b):
+        result = runner.invoke(cli, ["build", "--corpus", str(CORPUS), "--db", str(path)])
+        assert result.exit_code == 0, result.output
+    assert all_rows(a) == all_rows(b)
+    assert all_rows(a)["sentences"], "the build wrote no sentences"
+
+
+def test_build_prints_progress_and_row_counts(tmp_path):
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(CORPUS), "--db", str(tmp_path / "q.db")])
+    assert result.exit_code == 0
+    assert "[1/1] 000_4ec62380fbf01393:" in result.output
+    assert "turns 23" in result.output and "sections 5" in result.output
+
+
+def broken_corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    shutil.copytree(CORPUS, root)
+    article = root / "articles" / "000_4ec62380fbf01393.yaml"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("ノア・スミス: noah-smith", "ノア・スミス: noah-smithh"),
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_failed_build_exits_2_with_one_line_and_keeps_the_database(tmp_path):
+    runner = CliRunner()
+    db = tmp_path / "quotekb.db"
+    assert runner.invoke(cli, ["build", "--corpus", str(CORPUS), "--db", str(db)]).exit_code == 0
+    before = db.read_bytes()
+    result = runner.invoke(cli, ["build", "--corpus", str(broken_corpus(tmp_path)), "--db", str(db)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "000_4ec62380fbf01393.yaml:" in lines[0]
+    assert "unknown speaker 'noah-smithh'" in lines[0]
+    assert "Traceback" not in result.output
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".quotekb.db.tmp")] == []
+
+
+def test_check_reports_the_same_error(tmp_path):
+    result = CliRunner().invoke(cli, ["check", "--corpus", str(broken_corpus(tmp_path))])
+    assert result.exit_code == 2
+    assert "unknown speaker 'noah-smithh'" in result.output
+
+
+def test_check_summarises_a_good_corpus():
+    result = CliRunner().invoke(cli, ["check", "--corpus", str(CORPUS)])
+    assert result.exit_code == 0, result.output
+    assert "20 interview turns (dario-amodei 10, erik-torenberg 2, noah-smith 8)" in result.output
