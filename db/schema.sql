@@ -98,6 +98,10 @@ CREATE TABLE sentences (
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
 );
 
+CREATE VIRTUAL TABLE sentences_fts USING fts5(terms, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M* P* S*'");
+
+CREATE VIRTUAL TABLE sentences_trigram USING fts5(text, content = 'sentences', content_rowid = 'id', tokenize = 'trigram');
+
 CREATE TABLE speaker_labels (
 	id INTEGER NOT NULL, 
 	document_id VARCHAR NOT NULL, 
@@ -118,6 +122,23 @@ CREATE TABLE speakers (
 	affiliation VARCHAR, 
 	PRIMARY KEY (id), 
 	CONSTRAINT ck_role_enum CHECK (role IN ('guest', 'host', 'author', 'editor', 'interviewer', 'other'))
+);
+
+CREATE TABLE tokens (
+	sentence_id INTEGER NOT NULL, 
+	position INTEGER NOT NULL, 
+	search_position INTEGER, 
+	surface VARCHAR NOT NULL, 
+	dictionary_form VARCHAR NOT NULL, 
+	normalized_form VARCHAR NOT NULL, 
+	reading VARCHAR NOT NULL, 
+	pos VARCHAR NOT NULL, 
+	pos_detail VARCHAR NOT NULL, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	PRIMARY KEY (sentence_id, position), 
+	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id)
 );
 
 CREATE TABLE turns (
@@ -166,8 +187,34 @@ CREATE INDEX ix_speaker_labels_document_id ON speaker_labels (document_id);
 
 CREATE INDEX ix_speaker_labels_speaker_id ON speaker_labels (speaker_id);
 
+CREATE INDEX ix_tokens_normalized_form ON tokens (normalized_form);
+
 CREATE INDEX ix_turns_document_id ON turns (document_id);
 
 CREATE INDEX ix_turns_section_id ON turns (section_id);
 
 CREATE INDEX ix_turns_speaker_id ON turns (speaker_id);
+
+CREATE VIEW content_tokens AS SELECT t.sentence_id, t.position, s.document_id, s.speaker_id, s.section_id,
+               t.normalized_form, t.pos, t.surface, t.start, t."end"
+        FROM tokens t JOIN sentences s ON s.id = t.sentence_id
+        WHERE t.pos IN ('名詞', '動詞', '形容詞')
+          AND t.pos_detail NOT LIKE '%非自立可能%'
+          AND t.pos_detail NOT LIKE '%数詞%'
+          AND t.normalized_form NOT IN ('こと', '物', '為', '所', '方', '訳', '筈', '様', '積もり', '内');
+
+CREATE VIEW speaker_word_frequencies AS SELECT c.speaker_id, c.normalized_form, c.pos, count(*) AS occurrences,
+               count(DISTINCT c.sentence_id) AS sentences,
+               round(1000.0 * count(*) / totals.words, 1) AS per_thousand_words
+        FROM content_tokens c
+        JOIN (SELECT speaker_id, count(*) AS words FROM content_tokens GROUP BY speaker_id) totals
+          ON totals.speaker_id = c.speaker_id
+        GROUP BY c.speaker_id, c.normalized_form, c.pos
+        ORDER BY c.speaker_id, occurrences DESC, c.normalized_form;
+
+CREATE VIEW word_frequencies AS SELECT normalized_form, pos, count(*) AS occurrences,
+               count(DISTINCT sentence_id) AS sentences,
+               count(DISTINCT speaker_id) AS speakers
+        FROM content_tokens
+        GROUP BY normalized_form, pos
+        ORDER BY occurrences DESC, normalized_form;

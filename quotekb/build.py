@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Connection, insert
 
 from . import models as m
+from . import nlp
 from .corpus import Corpus, load_corpus
 from .db import apply_extras, create_schema, make_engine
 from .parse import ParsedDocument, parse_article
@@ -42,7 +43,23 @@ class IdAllocator:
         return first
 
 
-def document_rows(doc: ParsedDocument, ids: IdAllocator) -> dict[str, list[dict]]:
+def token_rows(sentences: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Sudachi tokens of every sentence, and the terms the full-text index stores."""
+    tokens, fts = [], []
+    for sentence in sentences:
+        terms = []
+        for token in nlp.tokenize(sentence["text"], offset=sentence["start"]):
+            row = {"sentence_id": sentence["id"], "search_position": None, **token.__dict__}
+            if token.searchable:
+                row["search_position"] = len(terms)
+                terms.append(token.normalized_form)
+            tokens.append(row)
+        # the index stores exactly what nlp.terms() would give, without tokenizing twice
+        fts.append({"rowid": sentence["id"], "terms": nlp.join_terms(terms)})
+    return tokens, fts
+
+
+def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = True) -> dict[str, list[dict]]:
     """All rows of one parsed article, keyed by table name, ids assigned."""
     article, text = doc.article, doc.article.text
     meta = article.meta
@@ -104,6 +121,8 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator) -> dict[str, list[dict]
          "start": s.start, "end": s.end, "text": text[s.start : s.end]}
         for i, s in enumerate(doc.sentences)
     ]
+    if with_tokens:
+        rows["tokens"], rows["sentences_fts"] = token_rows(rows["sentences"])
     first = ids.take("key_points", len(doc.key_points))
     rows["key_points"] = [
         {"id": first + i, "document_id": article.id, "number": k.number,
@@ -114,16 +133,26 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator) -> dict[str, list[dict]
 
 
 # Insert order respects foreign keys.
-TABLE_ORDER = ["documents", "speaker_labels", "segments", "sections", "turns", "sentences", "key_points"]
+TABLE_ORDER = ["documents", "speaker_labels", "segments", "sections", "turns", "sentences", "tokens",
+               "sentences_fts", "key_points"]
 
 
 def write_rows(conn: Connection, rows: dict[str, list[dict]], stats: BuildStats) -> None:
     tables = m.Base.metadata.tables
     for name in TABLE_ORDER:
         batch = rows.get(name)
-        if batch:
+        if not batch:
+            continue
+        if name in tables:
             conn.execute(insert(tables[name]), batch)
-            stats.counts[name] += len(batch)
+        else:
+            # virtual tables have no model: a plain executemany through the same connection
+            columns = list(batch[0])
+            placeholders = ", ".join(f":{c}" for c in columns)
+            conn.exec_driver_sql(
+                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({placeholders})", batch
+            )
+        stats.counts[name] += len(batch)
 
 
 def speaker_rows(corpus: Corpus) -> list[dict]:
@@ -142,7 +171,12 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None] = lambda _msg: None) -> BuildStats:
+def build(
+    corpus_dir: Path,
+    db_path: Path,
+    echo: Callable[[str], None] = lambda _msg: None,
+    with_tokens: bool = True,
+) -> BuildStats:
     started = time.perf_counter()
     corpus = load_corpus(corpus_dir)
     parsed = [parse_article(article, corpus.speakers) for article in corpus.articles]
@@ -161,7 +195,7 @@ def build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None] = lambda 
             conn.execute(insert(m.Speaker.__table__), speakers)
             stats.counts["speakers"] = len(speakers)
             for n, doc in enumerate(parsed, start=1):
-                rows = document_rows(doc, ids)
+                rows = document_rows(doc, ids, with_tokens)
                 write_rows(conn, rows, stats)
                 stats.articles += 1
                 stats.chars += len(doc.article.text)

@@ -1,10 +1,22 @@
-"""Datasette plugin: the Japanese search functions, loaded through the package entry point."""
+"""Datasette plugin: Japanese search for stored queries and table pages.
+
+SQL functions (every connection):
+  sudachi_query(text)      user input -> safe FTS5 MATCH expression (see nlp.fts_query)
+  sudachi_tokens(text)     JSON array of the normalized terms of text
+  sudachi_highlight(t, q)  t with the matches of q wrapped in ⟦…⟧
+Table search: tables listed under plugins.quotekb.search in datasette.yaml get the
+normal search box, run through sudachi_query against their FTS table, so facets and
+filters combine with it.
+"""
 
 from __future__ import annotations
 
+import html
 import json
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
+from markupsafe import Markup
 
 from . import nlp
 
@@ -14,11 +26,49 @@ def sudachi_query(text: str | None) -> str:
 
 
 def sudachi_tokens(text: str | None) -> str:
-    """JSON array of the normalized forms of text (what the index stores)."""
     return json.dumps(nlp.terms(text or ""), ensure_ascii=False)
+
+
+def sudachi_highlight(text: str | None, query: str | None) -> str:
+    return nlp.highlight(text, query)
 
 
 @hookimpl
 def prepare_connection(conn) -> None:
     conn.create_function("sudachi_query", 1, sudachi_query, deterministic=True)
     conn.create_function("sudachi_tokens", 1, sudachi_tokens, deterministic=True)
+    conn.create_function("sudachi_highlight", 2, sudachi_highlight, deterministic=True)
+
+
+def _search_config(datasette, database: str) -> dict[str, dict]:
+    # a database-level block wins; plugin_config() does not fall back to the top level
+    config = datasette.plugin_config("quotekb", database=database) or datasette.plugin_config("quotekb") or {}
+    return config.get("search", {})
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request, database, table, datasette):
+    # trylast: Datasette's own search filter runs first and would otherwise hide the box
+    target = _search_config(datasette, database).get(table)
+    if not target:
+        return None
+    q = request.args.get("_search", "").strip()
+    extra = {"supports_search": True, "search": q}
+    if not q:
+        return FilterArguments([], extra_context=extra)
+    fts, pk = target["fts_table"], target.get("fts_pk", "id")
+    return FilterArguments(
+        [f"[{pk}] IN (SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH sudachi_query(:quotekb_search))"],
+        {"quotekb_search": q},
+        [f"search matches {q!r} (Sudachi-normalized)"],
+        extra_context=extra,
+    )
+
+
+@hookimpl
+def render_cell(value, column):
+    # Highlight markers from sudachi_highlight become <mark> on HTML pages only.
+    if not isinstance(value, str) or nlp.HIGHLIGHT[0] not in value:
+        return None
+    escaped = html.escape(value)
+    return Markup(escaped.replace(nlp.HIGHLIGHT[0], "<mark>").replace(nlp.HIGHLIGHT[1], "</mark>"))

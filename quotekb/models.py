@@ -201,3 +201,24 @@ class KeyPoint(Base):
     speaker_id: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     similarity: Mapped[float | None] = mapped_column(Float)
 
+
+
+class Token(Base):
+    """One Sudachi morpheme (split mode A) of a sentence; documents.text[start:end] == surface."""
+
+    __tablename__ = "tokens"
+    __table_args__ = (_span_check(),)
+
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # index among the sentence's searchable tokens (punctuation and spaces are NULL),
+    # so phrase matches in SQL line up with the full-text index
+    search_position: Mapped[int | None] = mapped_column(Integer)
+    surface: Mapped[str] = mapped_column(String)
+    dictionary_form: Mapped[str] = mapped_column(String)
+    normalized_form: Mapped[str] = mapped_column(String, index=True)
+    reading: Mapped[str] = mapped_column(String)
+    pos: Mapped[str] = mapped_column(String)
+    pos_detail: Mapped[str] = mapped_column(String)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)

@@ -3,12 +3,13 @@
 Indexing (tokens table, full-text search) and querying (the sudachi_query SQL function)
 both go through `terms`, so they cannot drift apart. Split mode A is used for both:
 mode C keeps 太陽光発電 as one token, so a search for 太陽光 would miss it. The core
-dictionary loads once per process.
+dictionary loads once per process; each thread gets its own tokenizer over it.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -24,9 +25,22 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 QUERY_PART = re.compile(r'"([^"]*)"|(\S+)')
 
 
+_local = threading.local()
+
+
 @cache
+def dictionary() -> Dictionary:
+    """The core dictionary, loaded once per process."""
+    return Dictionary(dict="core")
+
+
 def tokenizer():
-    return Dictionary(dict="core").tokenizer(mode=MODE)
+    # A Sudachi Tokenizer must not be used from two threads at once, and Datasette
+    # runs SQL functions on a thread pool: one tokenizer per thread, one dictionary.
+    tok = getattr(_local, "tokenizer", None)
+    if tok is None:
+        tok = _local.tokenizer = dictionary().tokenizer(mode=MODE)
+    return tok
 
 
 def fold(form: str) -> str:
@@ -75,28 +89,67 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 
 def terms(text: str) -> list[str]:
     """Normalized forms of the searchable morphemes of text, in order."""
-    text = CONTROL.sub(" ", text)
-    return [t.normalized_form.replace('"', "") for t in tokenize(text) if t.searchable]
+    return [t.normalized_form for t in tokenize(CONTROL.sub(" ", text)) if t.searchable]
 
 
-def fts_document(text: str) -> str:
-    """What the FTS index stores for a sentence: its terms joined by spaces."""
-    return " ".join(terms(text))
+def join_terms(forms) -> str:
+    """What the FTS index stores for a sentence: its terms joined by spaces.
+
+    Double quotes are dropped so that every term can be quoted inside a MATCH phrase.
+    """
+    return " ".join(f.replace('"', "") for f in forms)
+
+
+def phrases(user_input: str | None) -> list[list[str]]:
+    """User input -> phrases of normalized terms: one per whitespace-separated term or
+    "quoted phrase"; parts with no searchable token (punctuation, emoji) drop out."""
+    found = []
+    for m in QUERY_PART.finditer(CONTROL.sub(" ", user_input or "")):
+        part = m.group(1) if m.group(1) is not None else m.group(2)
+        forms = [f for f in join_terms(terms(part)).split(" ") if f]
+        if forms:
+            found.append(forms)
+    return found
 
 
 def fts_query(user_input: str | None) -> str:
-    """User input -> a safe FTS5 MATCH expression.
+    """User input -> a safe FTS5 MATCH expression: its phrases, ANDed.
 
-    Each whitespace-separated term (or "quoted phrase") becomes an FTS5 phrase of its
-    normalized tokens; terms are ANDed. FTS5 syntax in the input (AND, NEAR, *, ^,
-    parentheses, quotes) is neutralised because every token is emitted inside double
-    quotes. Input with no searchable token gives '', which callers treat as no query.
+    FTS5 syntax in the input (AND, NEAR, *, ^, parentheses, quotes) is neutralised
+    because every term is emitted inside a double-quoted phrase. Input with no
+    searchable token gives '""', a valid expression that matches nothing.
     """
-    if not user_input:
-        return ""
-    phrases = []
-    for m in QUERY_PART.finditer(CONTROL.sub(" ", user_input)):
-        part_terms = [t for t in terms(m.group(1) if m.group(1) is not None else m.group(2)) if t]
-        if part_terms:
-            phrases.append('"' + " ".join(part_terms) + '"')
-    return " AND ".join(phrases)
+    return " AND ".join('"' + " ".join(p) + '"' for p in phrases(user_input)) or '""'
+
+
+def match_spans(text: str, user_input: str | None, offset: int = 0) -> list[tuple[int, int]]:
+    """Spans of text where any phrase of the query occurs, by the same normalization."""
+    wanted = phrases(user_input)
+    if not wanted:
+        return []
+    searchable = [t for t in tokenize(text, offset) if t.searchable]
+    forms = [t.normalized_form.replace('"', "") for t in searchable]
+    spans = []
+    for phrase in wanted:
+        n = len(phrase)
+        for i in range(len(forms) - n + 1):
+            if forms[i : i + n] == phrase:
+                spans.append((searchable[i].start, searchable[i + n - 1].end))
+    return sorted(spans)
+
+
+HIGHLIGHT = ("\u27e6", "\u27e7")  # ⟦ ⟧: rare in text, visible in JSON and CSV
+
+
+def highlight(text: str | None, user_input: str | None) -> str:
+    """text with every query match wrapped in ⟦…⟧ (overlapping matches merged)."""
+    if not text:
+        return text or ""
+    out, cursor = [], 0
+    for start, end in match_spans(text, user_input):
+        if start < cursor:
+            continue
+        out += [text[cursor:start], HIGHLIGHT[0], text[start:end], HIGHLIGHT[1]]
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)

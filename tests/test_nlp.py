@@ -1,0 +1,80 @@
+"""The Japanese language layer: tokens, normalization, the plugin functions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from quotekb import nlp
+from quotekb.datasette_plugin import sudachi_tokens
+
+
+def test_every_token_offset_matches_the_document_text(db):
+    total, bad = db.execute(
+        'SELECT count(*), sum(substr(d.text, t.start + 1, t."end" - t.start) != t.surface) '
+        "FROM tokens t JOIN sentences s ON s.id = t.sentence_id JOIN documents d ON d.id = s.document_id"
+    ).fetchone()
+    assert total > 4000
+    assert bad == 0
+
+
+def test_tokens_tile_each_sentence(db):
+    # consecutive tokens of a sentence abut, and together they cover it exactly
+    rows = db.execute(
+        "SELECT s.id, s.text, group_concat(t.surface, '') FROM sentences s "
+        "JOIN (SELECT * FROM tokens ORDER BY sentence_id, position) t ON t.sentence_id = s.id GROUP BY s.id"
+    ).fetchall()
+    assert len(rows) == db.execute("SELECT count(*) FROM sentences").fetchone()[0]
+    assert all(joined == text for _id, text, joined in rows)
+
+
+def test_token_columns_for_an_inflected_verb(db):
+    row = db.execute(
+        "SELECT t.surface, t.dictionary_form, t.normalized_form, t.reading, t.pos, t.pos_detail FROM tokens t "
+        "JOIN sentences s ON s.id = t.sentence_id WHERE s.text LIKE '%私は常々思っていました%' AND t.surface = '思っ'"
+    ).fetchone()
+    assert tuple(row)[:5] == ("思っ", "思う", "思う", "オモッ", "動詞")
+    assert row[5].startswith("動詞,一般,五段-ワア行")
+
+
+def test_normalization_folds_case_and_width():
+    assert nlp.terms("AI") == nlp.terms("ai") == nlp.terms("ＡＩ") == ["ai"]
+    assert nlp.terms("思います")[0] == nlp.terms("思っていました")[0] == "思う"
+    assert nlp.terms("「、。」 \u3000") == []
+
+
+def test_query_is_quoted_phrases_anded():
+    assert nlp.fts_query("推論 コスト") == '"推論" AND "コスト"'
+    assert nlp.fts_query('"太陽光発電 産業"') == '"太陽 光 発電 産業"'
+    assert nlp.fts_query("スケーリング則") == '"スケーリング 則"'
+    assert nlp.fts_query('a" OR NEAR(') == '"a" AND "or" AND "near"'
+    assert nlp.fts_query("") == nlp.fts_query("。、") == '""'
+
+
+def test_dictionary_loads_once():
+    assert nlp.dictionary() is nlp.dictionary()
+
+
+def test_sudachi_tokens_function_returns_json():
+    assert json.loads(sudachi_tokens("電気を使う")) == ["電気", "を", "使う"]
+
+
+def test_plugin_is_listed_by_datasette_plugins():
+    out = subprocess.run([sys.executable, "-m", "datasette", "plugins"], capture_output=True, text=True, check=True)
+    plugins = {p["name"]: p for p in json.loads(out.stdout)}
+    assert "quotekb" in plugins
+    assert {"prepare_connection", "filters_from_request", "render_cell"} <= set(plugins["quotekb"]["hooks"])
+
+
+def test_word_frequencies_per_speaker(db):
+    # read from the text: the noun モデル, counted in Dario Amodei's sentences
+    texts = [r[0] for r in db.execute("SELECT text FROM sentences WHERE speaker_id = 'dario-amodei'")]
+    expected = sum(t.count("モデル") for t in texts)
+    got = db.execute(
+        "SELECT occurrences FROM speaker_word_frequencies WHERE speaker_id = 'dario-amodei' "
+        "AND normalized_form = 'モデル'"
+    ).fetchone()[0]
+    assert got == expected > 30
+    top = [r[0] for r in db.execute("SELECT normalized_form FROM word_frequencies LIMIT 10")]
+    assert "モデル" in top and "こと" not in top and "為る" not in top

@@ -1,0 +1,182 @@
+"""Japanese full-text search: every query equals a brute-force scan of the sentences."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+from datasette.app import Datasette
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from quotekb import nlp
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ds(seed_db, datasette_config, datasette_metadata):
+    datasette = Datasette(immutables=[str(seed_db)], config=datasette_config, metadata=datasette_metadata)
+    await datasette.invoke_startup()
+    return datasette
+
+
+@pytest.fixture(scope="session")
+def sentences(seed_db):
+    import sqlite3
+
+    conn = sqlite3.connect(seed_db)
+    rows = conn.execute("SELECT id, text FROM sentences ORDER BY id").fetchall()
+    conn.close()
+    return rows
+
+
+def scan(sentences, query: str) -> set[int]:
+    """Brute force: tokenize each sentence and check every term's phrase occurs in order."""
+    phrases = []
+    for part in query.split():
+        phrases.append([t for t in nlp.terms(part.strip('"'))])
+    if query.startswith('"') and query.endswith('"'):
+        phrases = [nlp.terms(query.strip('"'))]
+    hits = set()
+    for sid, text in sentences:
+        forms = nlp.terms(text)
+        if all(any(forms[i : i + len(p)] == p for i in range(len(forms))) for p in phrases):
+            hits.add(sid)
+    return hits
+
+
+def containing(sentences, *needles: str) -> set[int]:
+    return {sid for sid, text in sentences if any(n in text for n in needles)}
+
+
+async def search_ids(ds, q: str) -> set[int]:
+    response = await ds.client.get("/quotekb/search.json", params={"q": q, "_shape": "array"})
+    assert response.status_code == 200
+    return {row["sentence_id"] for row in response.json()}
+
+
+QUERIES = ["電気", "鉄鋼", "法則", "思う", "スケーリング則", "太陽光", "ai", "AI", "推論 コスト", '"太陽光発電産業"']
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("q", QUERIES)
+async def test_search_equals_brute_force_scan(ds, sentences, q):
+    expected = scan(sentences, q)
+    assert expected, f"the scan finds nothing for {q}: the test would prove nothing"
+    assert await search_ids(ds, q) == expected
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_search_finds_what_reading_the_text_finds(ds, sentences):
+    # two-character words: every sentence that contains them literally
+    for word in ("電気", "鉄鋼", "法則"):
+        assert containing(sentences, word) <= await search_ids(ds, word)
+    # lemma: 思う finds 思います and 思っていました
+    found = await search_ids(ds, "思う")
+    assert containing(sentences, "思います", "思っていました") <= found
+    # 太陽光 finds 太陽光発電
+    assert containing(sentences, "太陽光発電") <= await search_ids(ds, "太陽光")
+    # all three spellings of the scaling law contain スケーリング and 法/則
+    assert containing(sentences, "スケーリング則") <= await search_ids(ds, "スケーリング則")
+    # case: ai and AI are the same search
+    assert await search_ids(ds, "ai") == await search_ids(ds, "AI")
+    # two terms are ANDed
+    both = await search_ids(ds, "推論 コスト")
+    assert both == (await search_ids(ds, "推論")) & (await search_ids(ds, "コスト"))
+    assert containing(sentences, "推論におけるランニングコスト") <= both
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_search_rows_carry_speaker_section_and_highlight(ds):
+    response = await ds.client.get("/quotekb/search.json", params={"q": "鉄鋼", "_shape": "array"})
+    rows = response.json()
+    assert [r["speaker"] for r in rows] == ["ノア・スミス"]
+    assert rows[0]["section"] == 3
+    assert rows[0]["snippet"] == "これは実際、⟦鉄鋼⟧の製造方法などの重工業の経済学に似ています。"
+    page = await ds.client.get("/quotekb/search", params={"q": "鉄鋼"})
+    assert "<mark>鉄鋼</mark>" in page.text
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_empty_query_returns_no_rows(ds):
+    for q in ("", " ", "。"):
+        assert await search_ids(ds, q) == set()
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_table_search_box_combines_with_facets(ds, sentences):
+    response = await ds.client.get(
+        "/quotekb/sentences.json",
+        params={"_search": "法則", "_extra": "facet_results", "_size": "max"},
+    )
+    data = response.json()
+    ids = {row["id"] for row in data["rows"]}
+    assert ids == scan(sentences, "法則")
+    facet = data["facet_results"]["results"]["speaker_id"]["results"]
+    assert sum(item["count"] for item in facet) == len(ids)
+    narrowed = await ds.client.get(
+        "/quotekb/sentences.json", params={"_search": "法則", "speaker_id": "dario-amodei", "_size": "max"}
+    )
+    assert {r["id"] for r in narrowed.json()["rows"]} < ids
+    page = await ds.client.get("/quotekb/sentences", params={"_search": "法則"})
+    assert 'value="法則"' in page.text
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_kwic_gives_context_from_the_source(ds, seed_text, db):
+    response = await ds.client.get("/quotekb/kwic.json", params={"q": "思う", "_shape": "array"})
+    rows = response.json()
+    expected = db.execute("SELECT count(*) FROM tokens WHERE normalized_form = '思う'").fetchone()[0]
+    assert len(rows) == expected
+    surfaces = {r["match"] for r in rows}
+    assert {"思い", "思う", "思っ"} <= surfaces
+    for r in rows:
+        start, end = r["start"], r["end"]
+        assert seed_text[start:end] == r["match"]
+        assert r["left_context"] == seed_text[max(0, start - 20) : start].replace("\n", " ")
+        assert r["right_context"] == seed_text[end : end + 20].replace("\n", " ")
+    phrase = await ds.client.get("/quotekb/kwic.json", params={"q": "スケーリング則", "_shape": "array"})
+    assert {r["match"] for r in phrase.json()} == {"スケーリング則"}
+    assert len(phrase.json()) == seed_text.count("スケーリング則")
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_substring_search_uses_raw_text(ds, sentences):
+    for q in ("太陽光", "ai", "法"):
+        response = await ds.client.get("/quotekb/substring.json", params={"q": q, "_shape": "array"})
+        assert {r["sentence_id"] for r in response.json()} == containing(sentences, q)
+
+
+HOSTILE = [
+    '"', '""', "'", "(", ")", "((", "AND", "OR", "NOT", "NEAR", "NEAR(a b, 2)", "a OR b", "*", "ai*",
+    "^ai", "-ai", "+", ":", "terms:ai", "{terms}: ai", "\u0000", "\x01\x1f", "🎉🚀", "👨‍👩‍👧",
+    "電気" * 1500, "a" * 10000, "", "\u3000", "\ufeff", "\\", "%", "_", "[", "]",
+]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("q", HOSTILE)
+async def test_no_input_makes_search_fail(ds, q):
+    for path in ("/quotekb/search.json", "/quotekb/kwic.json", "/quotekb/substring.json"):
+        response = await ds.client.get(path, params={"q": q})
+        assert response.status_code == 200, (path, q)
+    response = await ds.client.get("/quotekb/sentences.json", params={"_search": q})
+    assert response.status_code == 200, q
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_ten_thousand_japanese_characters(ds, datasette_config):
+    # too long for a URL, so run the stored query's own SQL through Datasette's connection
+    queries = datasette_config["databases"]["quotekb"]["queries"]
+    q = ("電気の未来、" * 2000)[:10000]
+    for name in ("search", "kwic", "substring"):
+        result = await ds.get_database("quotekb").execute(queries[name]["sql"], {"q": q})
+        assert isinstance(result.rows, list)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(q=st.text(max_size=60))
+async def test_property_any_text_gives_http_200(ds, q):
+    response = await ds.client.get("/quotekb/search.json", params={"q": q})
+    assert response.status_code == 200
+    response = await ds.client.get("/quotekb/sentences.json", params={"_search": q})
+    assert response.status_code == 200
