@@ -20,6 +20,8 @@ from . import models as m
 from . import nlp
 from .corpus import Corpus, load_corpus
 from .db import apply_extras, create_schema, make_engine
+from .extract import Extractor
+from .knowledge_files import load_knowledge
 from .parse import ParsedDocument, parse_article
 
 
@@ -133,8 +135,11 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = Tru
 
 
 # Insert order respects foreign keys.
-TABLE_ORDER = ["documents", "speaker_labels", "segments", "sections", "turns", "sentences", "tokens",
-               "sentences_fts", "key_points"]
+TABLE_ORDER = [
+    "documents", "speaker_labels", "segments", "sections", "turns", "sentences", "tokens",
+    "sentences_fts", "key_points", "claims", "sentence_topics", "claim_topics", "analogies",
+    "analogy_mentions", "analogy_markers", "mentions",
+]
 
 
 def write_rows(conn: Connection, rows: dict[str, list[dict]], stats: BuildStats) -> None:
@@ -179,6 +184,7 @@ def build(
 ) -> BuildStats:
     started = time.perf_counter()
     corpus = load_corpus(corpus_dir)
+    extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
     parsed = [parse_article(article, corpus.speakers) for article in corpus.articles]
 
     db_path = Path(db_path)
@@ -194,8 +200,13 @@ def build(
             speakers = speaker_rows(corpus)
             conn.execute(insert(m.Speaker.__table__), speakers)
             stats.counts["speakers"] = len(speakers)
+            for name, batch in extractor.global_rows().items():
+                conn.execute(insert(m.Base.metadata.tables[name]), batch)
+                stats.counts[name] = len(batch)
             for n, doc in enumerate(parsed, start=1):
                 rows = document_rows(doc, ids, with_tokens)
+                if with_tokens:
+                    extractor.document_rows(doc.article, rows, ids)
                 write_rows(conn, rows, stats)
                 stats.articles += 1
                 stats.chars += len(doc.article.text)
@@ -203,6 +214,8 @@ def build(
                     f"[{n}/{len(parsed)}] {doc.article.id}: {len(doc.article.text):,} chars, "
                     f"{len(doc.sections)} sections, {len(doc.turns)} turns, {len(doc.sentences)} sentences"
                 )
+            if with_tokens:
+                extractor.finish()
             apply_extras(conn)
         engine.dispose()
         _fsync(tmp)

@@ -1,4 +1,4 @@
-"""`quotekb check`: parse every article as a build would and report what was found."""
+"""`quotekb check`: run everything a build runs except writing, and report what was found."""
 
 from __future__ import annotations
 
@@ -6,22 +6,36 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from .build import IdAllocator, document_rows
 from .corpus import load_corpus
+from .extract import Extractor
+from .knowledge_files import load_knowledge
 from .parse import parse_article
 
 
 def check_corpus(corpus_dir: Path) -> Iterator[str]:
     corpus = load_corpus(corpus_dir)
-    yield f"{len(corpus.speakers)} speakers in {corpus_dir}/speakers.yaml"
+    knowledge = load_knowledge(corpus_dir, corpus.speakers)
+    yield (
+        f"{len(corpus.speakers)} speakers, {len(knowledge.topics)} topics, {len(knowledge.frames)} analogy "
+        f"frames, {len(knowledge.entities)} entities, {len(knowledge.cues)} cue categories"
+    )
+    extractor = Extractor(knowledge, corpus.speakers)
+    ids = IdAllocator()
     for article in corpus.articles:
         doc = parse_article(article, corpus.speakers)
+        rows = document_rows(doc, ids)
+        extractor.document_rows(article, rows, ids)
         per_speaker = Counter(t.speaker_id for t in doc.turns if t.kind == "interview")
         turns = ", ".join(f"{sid} {n}" for sid, n in sorted(per_speaker.items()))
+        linked = sum(1 for k in rows["key_points"] if k.get("sentence_id"))
         yield (
             f"{article.id}: ok: {len(doc.sections)} sections, {sum(per_speaker.values())} "
-            f"interview turns ({turns}), {len(doc.sentences)} sentences, {len(doc.key_points)} key points"
+            f"interview turns ({turns}), {len(doc.sentences)} sentences, {len(rows['claims'])} claims, "
+            f"{len(rows['analogies'])} analogies, {linked}/{len(doc.key_points)} key points linked"
         )
         if doc.discovered_labels:
             found = ", ".join(f"{label} ({n}x)" for label, n in doc.discovered_labels.items())
             yield f"{article.id}: labels found at line starts: {found}"
+    extractor.finish()
     yield "corpus ok"

@@ -9,7 +9,9 @@ claim ids are content hashes so that they survive rebuilds and unrelated edits.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
+    ForeignKeyConstraint,
     Float,
     ForeignKey,
     Integer,
@@ -27,6 +29,9 @@ SEGMENT_KINDS = (
 )
 TURN_KINDS = ("headline", "summary", "lead", "interview")
 SENTENCE_KINDS = ("statement", "question", "fragment")
+CLAIM_KINDS = ("assertion", "prediction", "conditional", "normative", "response")
+MENTION_ROLES = ("framing", "proposal", "elaboration", "response")
+STANCES = ("agree", "partial", "disagree")
 
 
 def _enum_check(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -197,7 +202,10 @@ class KeyPoint(Base):
     end: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     # aligned by the knowledge layer: the transcript sentence this point summarizes
+    # (the first of `sentence_count` consecutive sentences), or NULL when even the best
+    # candidate scored below the threshold; `similarity` is that best score either way
     sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id"), index=True)
+    sentence_count: Mapped[int | None] = mapped_column(Integer)
     speaker_id: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     similarity: Mapped[float | None] = mapped_column(Float)
 
@@ -222,3 +230,135 @@ class Token(Base):
     pos_detail: Mapped[str] = mapped_column(String)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
+
+
+class Claim(Base):
+    """An asserted sentence, with who says it, whose view it reports and why it was
+    classified as it was (`cues`: JSON object of the cue words per decision)."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        _enum_check("kind", CLAIM_KINDS),
+        _span_check(),
+        UniqueConstraint("sentence_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+    attributed_to: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id"), index=True)
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String)
+    hedged: Mapped[bool] = mapped_column(Boolean)
+    certain: Mapped[bool] = mapped_column(Boolean)
+    has_number: Mapped[bool] = mapped_column(Boolean)
+    cues: Mapped[str] = mapped_column(Text)
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    label_ja: Mapped[str] = mapped_column(String)
+    label_en: Mapped[str] = mapped_column(String)
+    description: Mapped[str] = mapped_column(Text)
+    rules: Mapped[str] = mapped_column(Text)
+
+
+class SentenceTopic(Base):
+    __tablename__ = "sentence_topics"
+
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"), primary_key=True, index=True)
+    matched: Mapped[str] = mapped_column(Text)
+
+
+class ClaimTopic(Base):
+    __tablename__ = "claim_topics"
+
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"), primary_key=True, index=True)
+    matched: Mapped[str] = mapped_column(Text)
+
+
+class Analogy(Base):
+    """An analogy frame (corpus/analogies.yaml) as found in one document."""
+
+    __tablename__ = "analogies"
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    source_domain: Mapped[str] = mapped_column(String)
+    source_domain_en: Mapped[str] = mapped_column(String)
+    target: Mapped[str | None] = mapped_column(String)
+    target_en: Mapped[str] = mapped_column(String)
+    ground: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    proposal_sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id"))
+    mention_count: Mapped[int] = mapped_column(Integer)
+
+
+class AnalogyMention(Base):
+    __tablename__ = "analogy_mentions"
+    __table_args__ = (
+        ForeignKeyConstraint(["document_id", "analogy_id"], ["analogies.document_id", "analogies.id"]),
+        UniqueConstraint("analogy_id", "sentence_id"),
+        _enum_check("role", MENTION_ROLES),
+        CheckConstraint("stance IS NULL OR stance IN ('agree', 'partial', 'disagree')", name="ck_stance_enum"),
+        CheckConstraint("stance_source IS NULL OR stance_source IN ('rule', 'curated')", name="ck_stance_source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    analogy_id: Mapped[str] = mapped_column(String, index=True)
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), index=True)
+    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+    role: Mapped[str] = mapped_column(String)
+    stance: Mapped[str | None] = mapped_column(String)
+    stance_cue: Mapped[str | None] = mapped_column(String)
+    stance_source: Mapped[str | None] = mapped_column(String)
+    matched: Mapped[str] = mapped_column(Text)
+
+
+class AnalogyMarker(Base):
+    """A sentence with comparison wording (例え, のような, 同様 ...): raw material for
+    the analogy_candidates view."""
+
+    __tablename__ = "analogy_markers"
+
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), primary_key=True)
+    cues: Mapped[str] = mapped_column(Text)
+
+
+class Entity(Base):
+    __tablename__ = "entities"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('organization', 'technology', 'product', 'method', 'person', 'place')",
+            name="ck_kind_enum",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String)
+    variants: Mapped[str] = mapped_column(Text)
+
+
+class Mention(Base):
+    __tablename__ = "mentions"
+    __table_args__ = (_span_check(),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    entity_id: Mapped[str] = mapped_column(ForeignKey("entities.id"), index=True)
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String)

@@ -36,4 +36,50 @@ VIEWS: dict[str, str] = {
         GROUP BY c.speaker_id, c.normalized_form, c.pos
         ORDER BY c.speaker_id, occurrences DESC, c.normalized_form
     """,
+    # One row per claim with everything a reader filters on; topics, analogies and
+    # entities are JSON arrays so Datasette can facet on them (array facets).
+    "claims_view": """
+        SELECT c.id, c.document_id, c.speaker_id, sp.name AS speaker, sp.name_en AS speaker_en,
+               c.attributed_to, at.name AS attributed_to_name,
+               sec.number AS section, sec.title AS section_title,
+               c.kind, c.hedged, c.certain, c.has_number, c.text,
+               (SELECT json_group_array(topic_id) FROM
+                  (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id)) AS topics,
+               (SELECT json_group_array(analogy_id) FROM
+                  (SELECT DISTINCT analogy_id FROM analogy_mentions
+                   WHERE sentence_id = c.sentence_id ORDER BY analogy_id)) AS analogies,
+               (SELECT json_group_array(name) FROM
+                  (SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
+                   WHERE m.sentence_id = c.sentence_id ORDER BY e.name)) AS mentions,
+               c.cues, c.sentence_id, c.turn_id, c.position, c.start, c."end"
+        FROM claims c
+        JOIN speakers sp ON sp.id = c.speaker_id
+        JOIN speakers at ON at.id = c.attributed_to
+        LEFT JOIN sections sec ON sec.id = c.section_id
+    """,
+    # Topic x speaker cross-tabulation, in long form (one row per pair with claims),
+    # with each speaker's share of the topic.
+    "topic_speaker": """
+        SELECT t.id AS topic_id, t.label_ja, t.label_en, c.speaker_id, sp.name AS speaker,
+               count(*) AS claims,
+               round(100.0 * count(*) / (SELECT count(*) FROM claim_topics x WHERE x.topic_id = t.id), 1)
+                 AS share_of_topic_pct
+        FROM claim_topics ct
+        JOIN topics t ON t.id = ct.topic_id
+        JOIN claims c ON c.id = ct.claim_id
+        JOIN speakers sp ON sp.id = c.speaker_id
+        GROUP BY t.id, c.speaker_id
+        ORDER BY t.id, claims DESC, c.speaker_id
+    """,
+    # Sentences with comparison wording that belong to no declared frame: where a
+    # curator looks for new frames to add to corpus/analogies.yaml.
+    "analogy_candidates": """
+        SELECT s.id AS sentence_id, s.document_id, s.speaker_id, sec.number AS section,
+               am.cues, s.text
+        FROM analogy_markers am
+        JOIN sentences s ON s.id = am.sentence_id
+        LEFT JOIN sections sec ON sec.id = s.section_id
+        WHERE am.sentence_id NOT IN (SELECT sentence_id FROM analogy_mentions)
+        ORDER BY s.document_id, s.position
+    """,
 }

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import yaml
+
+REPO_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+KNOWLEDGE = ("topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml")
 
 SPEAKERS = {
     "speakers": [
@@ -41,5 +45,7 @@ def make_corpus(root: Path, text: str | bytes, article_id: str = "a1", speakers:
     (root / "speakers.yaml").write_text(
         yaml.safe_dump(speakers or SPEAKERS, allow_unicode=True), encoding="utf-8"
     )
+    for name in KNOWLEDGE:
+        shutil.copy(REPO_CORPUS / name, root / name)
     write_article(root, article_id, text, **meta)
     return root

@@ -1,0 +1,136 @@
+"""The knowledge layer for one document: sentence kinds, claims, topics, analogies,
+analogy markers, key-point alignment and entity mentions, all from corpus/ rules."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from . import analogies, claims, keypoints, mentions
+from .corpus import Article, Speaker
+from .knowledge_files import Knowledge
+from .mentions import compile_entities
+from .rules import SentenceView, match_alternatives
+
+
+@dataclass
+class Extractor:
+    """Knowledge shared by all documents of a build, plus what curated data got used."""
+
+    knowledge: Knowledge
+    speakers: dict[str, Speaker]
+    used_stances: set = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.entity_pattern = compile_entities(self.knowledge.entities)
+
+    def global_rows(self) -> dict[str, list[dict]]:
+        k = self.knowledge
+        return {
+            "topics": [
+                {"id": t.id, "label_ja": t.label_ja, "label_en": t.label_en, "description": t.description,
+                 "rules": " | ".join(a.terms() for a in t.alternatives)}
+                for t in k.topics
+            ],
+            "entities": [
+                {"id": e.id, "name": e.name, "kind": e.kind, "variants": json.dumps(list(e.variants), ensure_ascii=False)}
+                for e in k.entities
+            ],
+        }
+
+    def names(self, article: Article) -> dict[str, str]:
+        names = {}
+        for speaker in self.speakers.values():
+            names[speaker.name] = speaker.id
+            for alias in speaker.aliases:
+                names[alias] = speaker.id
+        names.update(article.meta.get("aliases") or {})
+        return names
+
+    def document_rows(self, article: Article, rows: dict[str, list[dict]], ids) -> None:
+        """Add the knowledge tables to a document's rows (and fill sentence kinds and
+        key-point alignment in place)."""
+        cues = self.knowledge.cues
+        document_id = article.id
+        sentences = rows["sentences"]
+        views = _views(sentences, rows["tokens"])
+        for s in sentences:
+            s["kind"] = claims.sentence_kind(s["kind"], views[s["id"]], cues)
+        turns = _turn_index(rows["turns"])
+
+        claim_rows = claims.claim_rows(document_id, sentences, views, turns, cues, self.names(article),
+                                       article.meta["author"])
+        rows["claims"] = claim_rows
+        claim_of_sentence = {c["sentence_id"]: c["id"] for c in claim_rows}
+
+        rows["sentence_topics"], rows["claim_topics"] = [], []
+        for s in sentences:
+            for topic in self.knowledge.topics:
+                matched = match_alternatives(list(topic.alternatives), views[s["id"]])
+                if matched:
+                    value = json.dumps(matched, ensure_ascii=False)
+                    rows["sentence_topics"].append({"sentence_id": s["id"], "topic_id": topic.id, "matched": value})
+                    if s["id"] in claim_of_sentence:
+                        rows["claim_topics"].append(
+                            {"claim_id": claim_of_sentence[s["id"]], "topic_id": topic.id, "matched": value})
+
+        markers = {}
+        for s in sentences:
+            found = cues["analogy_marker"].find(views[s["id"]])
+            if found:
+                markers[s["id"]] = found
+        rows["analogy_markers"] = [
+            {"sentence_id": sid, "cues": json.dumps(found, ensure_ascii=False)} for sid, found in markers.items()
+        ]
+
+        rows["analogies"], rows["analogy_mentions"] = [], []
+        for frame in self.knowledge.frames:
+            analogy, frame_mentions = analogies.frame_rows(
+                frame, document_id, sentences, views, turns, cues, self.used_stances, markers)
+            if analogy:
+                rows["analogies"].append(analogy)
+                rows["analogy_mentions"].extend(frame_mentions)
+        first = ids.take("analogy_mentions", len(rows["analogy_mentions"]))
+        for i, mention in enumerate(rows["analogy_mentions"]):
+            mention["id"] = first + i
+
+        keypoints.align(rows["key_points"], sentences, turns, article.text)
+
+        rows["mentions"] = mentions.mention_rows(self.entity_pattern, document_id, sentences)
+        first = ids.take("mentions", len(rows["mentions"]))
+        for i, mention in enumerate(rows["mentions"]):
+            mention["id"] = first + i
+
+    def finish(self) -> None:
+        analogies.check_curated_quotes(self.knowledge.frames, self.used_stances,
+                                       self.knowledge.path / "analogies.yaml")
+
+
+def _views(sentences: list[dict], tokens: list[dict]) -> dict[int, SentenceView]:
+    by_sentence: dict[int, list[dict]] = {}
+    for t in tokens:
+        by_sentence.setdefault(t["sentence_id"], []).append(t)
+    views = {}
+    for s in sentences:
+        toks = by_sentence.get(s["id"], [])
+        searchable = [t for t in toks if t["search_position"] is not None]
+        views[s["id"]] = SentenceView(
+            id=s["id"],
+            text=s["text"],
+            forms=[t["normalized_form"] for t in searchable],
+            spans=[(t["start"] - s["start"], t["end"] - s["start"]) for t in searchable],
+            pos=[t["pos_detail"] for t in toks],
+            first_in_turn=s["position_in_turn"] == 0,
+        )
+    return views
+
+
+def _turn_index(turn_rows: list[dict]) -> dict[int, dict]:
+    """Turns by id, each knowing the next interview turn and whether it answers
+    another speaker (the previous interview turn was someone else's)."""
+    turns = {t["id"]: dict(t) for t in turn_rows}
+    interview = [t for t in turn_rows if t["kind"] == "interview"]
+    for previous, current in zip(interview, interview[1:]):
+        turns[previous["id"]]["next_interview_turn"] = current["id"]
+        turns[current["id"]]["follows_other_speaker"] = previous["speaker_id"] != current["speaker_id"]
+    return turns

@@ -1,0 +1,55 @@
+"""Entity mentions: surface variants from corpus/entities.yaml, case-insensitive.
+
+Variants written in Latin letters match only as whole words (api is not inside
+rapid); the longest variant wins where variants overlap (ベル研究所 over ベル研).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .knowledge_files import Entity
+
+
+@dataclass(frozen=True)
+class EntityMatcher:
+    pattern: re.Pattern
+    entity_of: dict[str, str]  # regex group name -> entity id
+
+
+def compile_entities(entities: list[Entity]) -> EntityMatcher | None:
+    variants = sorted(
+        ((v, e.id) for e in entities for v in e.variants), key=lambda pair: (-len(pair[0]), pair[0])
+    )
+    if not variants:
+        return None
+    parts = []
+    for index, (variant, _entity) in enumerate(variants):
+        body = re.escape(variant).replace(r"\ ", r"\s+")
+        if variant[0].isascii() and variant[0].isalnum():
+            body = r"(?<![A-Za-z0-9])" + body
+        if variant[-1].isascii() and variant[-1].isalnum():
+            body = body + r"(?![A-Za-z0-9])"
+        parts.append(f"(?P<v{index}>{body})")
+    return EntityMatcher(
+        re.compile("|".join(parts), re.IGNORECASE),
+        {f"v{i}": entity for i, (_v, entity) in enumerate(variants)},
+    )
+
+
+def mention_rows(matcher: EntityMatcher | None, document_id: str, sentences: list[dict]) -> list[dict]:
+    if matcher is None:
+        return []
+    rows = []
+    for s in sentences:
+        for m in matcher.pattern.finditer(s["text"]):
+            rows.append({
+                "document_id": document_id,
+                "entity_id": matcher.entity_of[m.lastgroup],
+                "sentence_id": s["id"],
+                "start": s["start"] + m.start(),
+                "end": s["start"] + m.end(),
+                "text": m.group(0),
+            })
+    return rows

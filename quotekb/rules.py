@@ -1,0 +1,176 @@
+"""Declarative matching over Sudachi tokens and sentence text.
+
+Two kinds of rule, both loaded from corpus/ YAML and never written in Python:
+
+* Alternatives (topics.yaml, analogies.yaml cues), in the spirit of KH Coder coding
+  rules: `all` = every listed normalized form occurs in the sentence, `sequence` = the
+  forms occur consecutively in order, `none` = none of these forms occurs. A rule
+  list matches when any alternative does.
+* Cue categories (cues.yaml): lemmas, lemma_sequences, surfaces ("..." = a gap),
+  final_surfaces, turn_initial_surfaces, with exclude_surfaces that cancel any cue
+  occurrence they overlap (必ず inside 必ずしも is not certainty).
+
+Every match reports the words that made it, so each decision can be audited.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+@dataclass
+class SentenceView:
+    """What rules look at: folded text, searchable forms with spans, position in turn."""
+
+    id: int
+    text: str
+    forms: list[str]
+    spans: list[tuple[int, int]]  # sentence-relative spans of each searchable form
+    pos: list[str] = field(default_factory=list)  # pos_detail of every token
+    first_in_turn: bool = False
+    folded: str = ""
+
+    def __post_init__(self) -> None:
+        self.folded = fold(self.text)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    all: tuple[str, ...] = ()
+    sequence: tuple[str, ...] = ()
+    none: tuple[str, ...] = ()
+
+    @classmethod
+    def from_yaml(cls, data: dict) -> Alternative:
+        return cls(
+            all=tuple(fold(str(x)) for x in data.get("all", ())),
+            sequence=tuple(fold(str(x)) for x in data.get("sequence", ())),
+            none=tuple(fold(str(x)) for x in data.get("none", ())),
+        )
+
+    def terms(self) -> str:
+        parts = []
+        if self.all:
+            parts.append("+".join(self.all))
+        if self.sequence:
+            parts.append(" ".join(self.sequence))
+        return " & ".join(parts)
+
+    def match(self, forms: list[str], form_set: set[str]) -> bool:
+        if self.none and any(f in form_set for f in self.none):
+            return False
+        if self.all and not all(f in form_set for f in self.all):
+            return False
+        if self.sequence and find_sequence(forms, self.sequence) < 0:
+            return False
+        return bool(self.all or self.sequence)
+
+
+def find_sequence(forms: list[str], sequence: tuple[str, ...], start: int = 0) -> int:
+    n = len(sequence)
+    for i in range(start, len(forms) - n + 1):
+        if tuple(forms[i : i + n]) == sequence:
+            return i
+    return -1
+
+
+def match_alternatives(alternatives: list[Alternative], view: SentenceView) -> list[str]:
+    """The terms of every alternative that matches (empty: no match)."""
+    form_set = set(view.forms)
+    return [alt.terms() for alt in alternatives if alt.match(view.forms, form_set)]
+
+
+@dataclass
+class CueCategory:
+    name: str
+    lemmas: tuple[str, ...] = ()
+    lemma_sequences: tuple[tuple[str, ...], ...] = ()
+    surfaces: tuple[str, ...] = ()
+    final_surfaces: tuple[str, ...] = ()
+    turn_initial_surfaces: tuple[str, ...] = ()
+    exclude_surfaces: tuple[str, ...] = ()
+
+    @classmethod
+    def from_yaml(cls, name: str, data: dict) -> CueCategory:
+        def strings(key: str) -> tuple[str, ...]:
+            return tuple(fold(str(x)) for x in data.get(key) or ())
+
+        return cls(
+            name=name,
+            lemmas=strings("lemmas"),
+            lemma_sequences=tuple(tuple(fold(str(x)) for x in seq) for seq in data.get("lemma_sequences") or ()),
+            surfaces=strings("surfaces"),
+            final_surfaces=strings("final_surfaces"),
+            turn_initial_surfaces=strings("turn_initial_surfaces"),
+            exclude_surfaces=strings("exclude_surfaces"),
+        )
+
+    def find(self, view: SentenceView) -> list[str]:
+        """Cue words found in the sentence, in order of first occurrence, deduplicated."""
+        text = view.folded
+        excluded = [span for ex in self.exclude_surfaces for span in _occurrences(text, ex)]
+
+        def allowed(start: int, end: int) -> bool:
+            return not any(start < e and s < end for s, e in excluded)
+
+        hits: list[tuple[int, str]] = []
+        for i, form in enumerate(view.forms):
+            if form in self.lemmas and allowed(*view.spans[i]):
+                hits.append((view.spans[i][0], form))
+        for seq in self.lemma_sequences:
+            i = find_sequence(view.forms, seq)
+            while i >= 0:
+                start, end = view.spans[i][0], view.spans[i + len(seq) - 1][1]
+                if allowed(start, end):
+                    hits.append((start, "".join(seq) if _is_cjk(seq) else " ".join(seq)))
+                    break
+                i = find_sequence(view.forms, seq, i + 1)
+        for surface in self.surfaces:
+            span = _gapped(text, surface, allowed)
+            if span is not None:
+                hits.append((span[0], surface))
+        stripped = text.rstrip()
+        for surface in self.final_surfaces:
+            if stripped.endswith(surface) and allowed(len(stripped) - len(surface), len(stripped)):
+                hits.append((len(stripped) - len(surface), surface))
+        if view.first_in_turn:
+            for surface in self.turn_initial_surfaces:
+                if text.startswith(surface) and allowed(0, len(surface)):
+                    hits.append((0, surface))
+        seen: dict[str, int] = {}
+        for position, word in sorted(hits):
+            seen.setdefault(word, position)
+        return list(seen)
+
+
+def _is_cjk(seq: tuple[str, ...]) -> bool:
+    return not any(part.isascii() for part in seq)
+
+
+def _occurrences(text: str, needle: str) -> list[tuple[int, int]]:
+    spans, i = [], text.find(needle)
+    while needle and i >= 0:
+        spans.append((i, i + len(needle)))
+        i = text.find(needle, i + 1)
+    return spans
+
+
+def _gapped(text: str, surface: str, allowed) -> tuple[int, int] | None:
+    """First allowed occurrence of surface, where "..." stands for any gap."""
+    parts = [p for p in surface.split("...")]
+    for start, end in _occurrences(text, parts[0]):
+        cursor, ok = end, True
+        for part in parts[1:]:
+            j = text.find(part, cursor)
+            if j < 0:
+                ok = False
+                break
+            cursor = j + len(part)
+        if ok and allowed(start, cursor):
+            return start, cursor
+    return None
