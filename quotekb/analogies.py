@@ -132,6 +132,17 @@ def _rule_stance(mention: dict, view: SentenceView, cues: dict[str, CueCategory]
         mention.update(stance=stance, stance_cue=cue, stance_source="rule")
 
 
+def precheck_curated_quotes(frames: list[Frame], texts: list[str], path) -> None:
+    """Before anything is built: every curated quote occurs in some article text."""
+    for frame in frames:
+        for curated in frame.stances:
+            if not any(curated.quote in text for text in texts):
+                raise InputError(
+                    path, f"curated stance quote for {frame.id!r} not found in a sentence of {curated.speaker!r}",
+                    "copy the deciding words exactly from the article text", line=curated.line,
+                )
+
+
 def check_curated_quotes(frames: list[Frame], used: set, path) -> None:
     """Every curated stance must have found its quote in some document's sentence."""
     for frame in frames:

@@ -185,6 +185,7 @@ def build(
     started = time.perf_counter()
     corpus = load_corpus(corpus_dir)
     extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
+    extractor.precheck(corpus.articles)
     parsed = [parse_article(article, corpus.speakers) for article in corpus.articles]
 
     db_path = Path(db_path)

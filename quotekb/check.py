@@ -21,6 +21,7 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
         f"frames, {len(knowledge.entities)} entities, {len(knowledge.cues)} cue categories"
     )
     extractor = Extractor(knowledge, corpus.speakers)
+    extractor.precheck(corpus.articles)
     ids = IdAllocator()
     for article in corpus.articles:
         doc = parse_article(article, corpus.speakers)

@@ -79,7 +79,8 @@ def check(corpus_dir: Path) -> None:
     """
     from .check import check_corpus
 
-    for line in check_corpus(corpus_dir):
+    # collect first: on bad input the only output is the one error line
+    for line in list(check_corpus(corpus_dir)):
         click.echo(line)
 
 

@@ -24,6 +24,11 @@ class Extractor:
     def __post_init__(self) -> None:
         self.entity_pattern = compile_entities(self.knowledge.entities)
 
+    def precheck(self, articles: list[Article]) -> None:
+        """Validation that needs the texts but no parsing: runs before any output."""
+        analogies.precheck_curated_quotes(self.knowledge.frames, [a.text for a in articles],
+                                          self.knowledge.path / "analogies.yaml")
+
     def global_rows(self) -> dict[str, list[dict]]:
         k = self.knowledge
         return {
