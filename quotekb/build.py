@@ -96,7 +96,7 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = Tru
     first = ids.take("sections", len(doc.sections))
     section_ids = [first + i for i in range(len(doc.sections))]
     rows["sections"] = []
-    for sid, s in zip(section_ids, doc.sections):
+    for sid, s in zip(section_ids, doc.sections, strict=True):
         lines = [text[ln.start : ln.end] for ln in s.heading_lines]
         head_start, head_end = s.heading_lines[0].start, s.heading_lines[-1].end
         rows["sections"].append({
@@ -112,7 +112,7 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = Tru
          "section_id": section_ids[t.section] if t.section is not None else None,
          "speaker_id": t.speaker_id, "position": i, "kind": t.kind, "label": t.label,
          "start": t.start, "end": t.end, "text": text[t.start : t.end]}
-        for i, (tid, t) in enumerate(zip(turn_ids, doc.turns))
+        for i, (tid, t) in enumerate(zip(turn_ids, doc.turns, strict=True))
     ]
     first = ids.take("sentences", len(doc.sentences))
     rows["sentences"] = [

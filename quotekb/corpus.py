@@ -17,7 +17,7 @@ import jsonschema
 
 from .errors import InputError
 from .textfile import decode_article
-from .yamlio import load_yaml, line_of
+from .yamlio import line_of, load_yaml
 
 SHARED_FILES = ("speakers.yaml",)
 

@@ -26,19 +26,30 @@ class Extractor:
 
     def precheck(self, articles: list[Article]) -> None:
         """Validation that needs the texts but no parsing: runs before any output."""
-        analogies.precheck_curated_quotes(self.knowledge.frames, [a.text for a in articles],
-                                          self.knowledge.path / "analogies.yaml")
+        analogies.precheck_curated_quotes(
+            self.knowledge.frames, [a.text for a in articles], self.knowledge.path / "analogies.yaml"
+        )
 
     def global_rows(self) -> dict[str, list[dict]]:
         k = self.knowledge
         return {
             "topics": [
-                {"id": t.id, "label_ja": t.label_ja, "label_en": t.label_en, "description": t.description,
-                 "rules": " | ".join(a.terms() for a in t.alternatives)}
+                {
+                    "id": t.id,
+                    "label_ja": t.label_ja,
+                    "label_en": t.label_en,
+                    "description": t.description,
+                    "rules": " | ".join(a.terms() for a in t.alternatives),
+                }
                 for t in k.topics
             ],
             "entities": [
-                {"id": e.id, "name": e.name, "kind": e.kind, "variants": json.dumps(list(e.variants), ensure_ascii=False)}
+                {
+                    "id": e.id,
+                    "name": e.name,
+                    "kind": e.kind,
+                    "variants": json.dumps(list(e.variants), ensure_ascii=False),
+                }
                 for e in k.entities
             ],
         }
@@ -63,8 +74,9 @@ class Extractor:
             s["kind"] = claims.sentence_kind(s["kind"], views[s["id"]], cues)
         turns = _turn_index(rows["turns"])
 
-        claim_rows = claims.claim_rows(document_id, sentences, views, turns, cues, self.names(article),
-                                       article.meta["author"])
+        claim_rows = claims.claim_rows(
+            document_id, sentences, views, turns, cues, self.names(article), article.meta["author"]
+        )
         rows["claims"] = claim_rows
         claim_of_sentence = {c["sentence_id"]: c["id"] for c in claim_rows}
 
@@ -77,7 +89,8 @@ class Extractor:
                     rows["sentence_topics"].append({"sentence_id": s["id"], "topic_id": topic.id, "matched": value})
                     if s["id"] in claim_of_sentence:
                         rows["claim_topics"].append(
-                            {"claim_id": claim_of_sentence[s["id"]], "topic_id": topic.id, "matched": value})
+                            {"claim_id": claim_of_sentence[s["id"]], "topic_id": topic.id, "matched": value}
+                        )
 
         markers = {}
         for s in sentences:
@@ -91,7 +104,8 @@ class Extractor:
         rows["analogies"], rows["analogy_mentions"] = [], []
         for frame in self.knowledge.frames:
             analogy, frame_mentions = analogies.frame_rows(
-                frame, document_id, sentences, views, turns, cues, self.used_stances, markers)
+                frame, document_id, sentences, views, turns, cues, self.used_stances, markers
+            )
             if analogy:
                 rows["analogies"].append(analogy)
                 rows["analogy_mentions"].extend(frame_mentions)
@@ -107,8 +121,7 @@ class Extractor:
             mention["id"] = first + i
 
     def finish(self) -> None:
-        analogies.check_curated_quotes(self.knowledge.frames, self.used_stances,
-                                       self.knowledge.path / "analogies.yaml")
+        analogies.check_curated_quotes(self.knowledge.frames, self.used_stances, self.knowledge.path / "analogies.yaml")
 
 
 def _views(sentences: list[dict], tokens: list[dict]) -> dict[int, SentenceView]:
@@ -135,7 +148,7 @@ def _turn_index(turn_rows: list[dict]) -> dict[int, dict]:
     another speaker (the previous interview turn was someone else's)."""
     turns = {t["id"]: dict(t) for t in turn_rows}
     interview = [t for t in turn_rows if t["kind"] == "interview"]
-    for previous, current in zip(interview, interview[1:]):
+    for previous, current in zip(interview, interview[1:], strict=False):
         turns[previous["id"]]["next_interview_turn"] = current["id"]
         turns[current["id"]]["follows_other_speaker"] = previous["speaker_id"] != current["speaker_id"]
     return turns

@@ -11,9 +11,9 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    ForeignKeyConstraint,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     String,
     Text,

@@ -169,7 +169,9 @@ class _Parser:
             self.seg("note", line.start, line.end, line)
         elif is_key_point:
             self.seg("key_point", line.start, line.end, line)
-            self.key_points.append(ParsedKeyPoint(_to_int(is_key_point.group(1)), line.start + is_key_point.end(), line.end, line.number))
+            self.key_points.append(
+                ParsedKeyPoint(_to_int(is_key_point.group(1)), line.start + is_key_point.end(), line.end, line.number)
+            )
         elif not self.seen["date"] and (content == self.meta["published_on"] or DATE.match(content)):
             self.seen["date"] = True
             self.seg("date", line.start, line.end, line)
@@ -210,7 +212,9 @@ class _Parser:
             self.front_matter = False
             self.in_heading = False
             self.seg("speaker_label", line.start, line.start + label.label_end, line)
-            self.turn = ParsedTurn("interview", label.speaker_id, len(self.sections) - 1 if self.sections else None, label.label)
+            self.turn = ParsedTurn(
+                "interview", label.speaker_id, len(self.sections) - 1 if self.sections else None, label.label
+            )
             self.turns.append(self.turn)
             if label.content_start < len(content):
                 self.seg("turn", line.start + label.content_start, line.end, line)
@@ -226,15 +230,24 @@ class _Parser:
             self.seg("section_heading", line.start, line.end, line)
             self.sections[-1].heading_lines.append(line)
         elif self.turn is not None and self.turn.kind == "interview":
-            if self.matcher.convention == "dash" and self.turn.speaker_id == self.matcher.interviewer and self.matcher.interviewee:
+            if (
+                self.matcher.convention == "dash"
+                and self.turn.speaker_id == self.matcher.interviewer
+                and self.matcher.interviewee
+            ):
                 # an unlabeled paragraph after a ―― question is the guest's answer
-                self.turn = ParsedTurn("interview", self.matcher.interviewee, len(self.sections) - 1 if self.sections else None, None)
+                self.turn = ParsedTurn(
+                    "interview", self.matcher.interviewee, len(self.sections) - 1 if self.sections else None, None
+                )
                 self.turns.append(self.turn)
             self.seg("turn", line.start, line.end, line)
             self.turn.paragraphs.append((line.start, line.end))
         else:
-            raise self.error(line, "text before the first speaker label of a section",
-                             "add the speaker's label above it or list the label in the article YAML")
+            raise self.error(
+                line,
+                "text before the first speaker label of a section",
+                "add the speaker's label above it or list the label in the article YAML",
+            )
         return True
 
     def close_section(self, next_start: int) -> None:
@@ -262,21 +275,34 @@ class _Parser:
     def check(self, lines: list[Line]) -> None:
         path = self.article.yaml_path
         if not self.seen["title"]:
-            raise InputError(path, "the title was not found as a line of the text",
-                             "copy the title line exactly from the text into title:", line=self.article.line_of_key("title"))
+            raise InputError(
+                path,
+                "the title was not found as a line of the text",
+                "copy the title line exactly from the text into title:",
+                line=self.article.line_of_key("title"),
+            )
         if not any(t.kind == "interview" for t in self.turns):
             found = discover_labels([ln.text(self.text) for ln in lines])
             hint = f"labels seen at line starts: {', '.join(found)}; " if found else ""
-            raise InputError(self.article.text_path, "no speaker turns recognised",
-                             f"{hint}list the speaker labels under transcript.labels in {path.name}")
+            raise InputError(
+                self.article.text_path,
+                "no speaker turns recognised",
+                f"{hint}list the speaker labels under transcript.labels in {path.name}",
+            )
         for turn in self.turns:
             if not turn.paragraphs:
-                raise InputError(self.article.text_path, f"speaker label {turn.label!r} has no text after it",
-                                 "remove the label or add what was said")
+                raise InputError(
+                    self.article.text_path,
+                    f"speaker label {turn.label!r} has no text after it",
+                    "remove the label or add what was said",
+                )
         for section in self.sections:
             if not section.heading_lines:
-                raise InputError(self.article.text_path, f"section {section.number:02d} has no heading",
-                                 "add a heading line after the section number")
+                raise InputError(
+                    self.article.text_path,
+                    f"section {section.number:02d} has no heading",
+                    "add a heading line after the section number",
+                )
 
     def split_all(self) -> list[ParsedSentence]:
         sentences = []

@@ -38,12 +38,14 @@ def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path
         try:
             return raw.decode(encoding), encoding
         except LookupError:
-            raise InputError(yaml_path, f"unknown encoding {encoding!r}", "use a Python codec name such as cp932")
+            raise InputError(
+                yaml_path, f"unknown encoding {encoding!r}", "use a Python codec name such as cp932"
+            ) from None
         except UnicodeDecodeError as exc:
             raise InputError(
                 path, f"not valid {encoding} at byte {exc.start}",
                 "fix the encoding: key in the YAML", line=_line_at(raw, exc.start),
-            )
+            ) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -54,7 +56,7 @@ def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path
         raise InputError(
             path, "text is not UTF-8 and its encoding is unknown", "convert it to UTF-8",
             line=bad_line,
-        )
+        ) from None
     raise InputError(
         path, "text is Shift_JIS/CP932, not UTF-8",
         f"convert it (iconv -f CP932 -t UTF-8) or add 'encoding: cp932' to {yaml_path.name}",

@@ -63,12 +63,12 @@ def load_yaml(path: Path) -> Any:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(path, "file is missing", "create it (see README, 'Adding an article')")
+        raise InputError(path, "file is missing", "create it (see README, 'Add an article')") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(path, "YAML file is not UTF-8", "save it as UTF-8", line=line)
+        raise InputError(path, "YAML file is not UTF-8", "save it as UTF-8", line=line) from None
     loader = _Loader(text)
     loader.name = str(path)
     try:

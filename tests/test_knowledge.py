@@ -35,8 +35,8 @@ def test_questions_are_sentences_not_claims(db):
         "SELECT count(*) FROM claims c JOIN sentences s ON s.id = c.sentence_id WHERE s.kind != 'statement'"
     ).fetchone()[0]
     assert claimed == 0
-    assert db.execute("SELECT count(*) FROM claims WHERE text IN (%s)" % ",".join("?" * len(QUESTIONS)),
-                      tuple(QUESTIONS)).fetchone()[0] == 0
+    placeholders = ",".join("?" * len(QUESTIONS))
+    assert db.execute(f"SELECT count(*) FROM claims WHERE text IN ({placeholders})", tuple(QUESTIONS)).fetchone()[0] == 0
 
 
 def test_fragment_is_not_a_claim(db):

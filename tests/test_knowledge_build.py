@@ -38,7 +38,7 @@ def test_editing_one_sentence_changes_only_its_claim_id(tmp_path, seed_db):
     build(root, tmp_path / "edited.db")
     before, after = claims_by_position(seed_db), claims_by_position(tmp_path / "edited.db")
     assert len(before) == len(after)
-    changed = [(b, a) for b, a in zip(before, after) if b[0] != a[0]]
+    changed = [(b, a) for b, a in zip(before, after, strict=True) if b[0] != a[0]]
     assert len(changed) == 1
     assert changed[0][0][1] == EDITED
 
