@@ -360,10 +360,8 @@ CREATE VIEW analogy_candidates AS SELECT s.id AS sentence_id, s.document_id, s.s
         WHERE am.sentence_id NOT IN (SELECT sentence_id FROM analogy_mentions)
         ORDER BY s.document_id, s.position;
 
-CREATE VIEW claims_view AS SELECT c.id, c.document_id, c.speaker_id, sp.name AS speaker, sp.name_en AS speaker_en,
-               c.attributed_to, at.name AS attributed_to_name,
-               sec.number AS section, sec.title AS section_title,
-               c.kind, c.hedged, c.certain, c.has_number, c.text,
+CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind, c.hedged, c.certain, c.has_number,
+               sec.number AS section,
                (SELECT json_group_array(topic_id) FROM
                   (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id)) AS topics,
                (SELECT json_group_array(analogy_id) FROM
@@ -372,7 +370,9 @@ CREATE VIEW claims_view AS SELECT c.id, c.document_id, c.speaker_id, sp.name AS 
                (SELECT json_group_array(name) FROM
                   (SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
                    WHERE m.sentence_id = c.sentence_id ORDER BY e.name)) AS mentions,
-               c.cues, c.sentence_id, c.turn_id, c.position, c.start, c."end"
+               at.name AS attributed_to_name, sec.title AS section_title, c.cues,
+               c.document_id, c.speaker_id, c.attributed_to, c.sentence_id, c.turn_id, c.position,
+               c.start, c."end"
         FROM claims c
         JOIN speakers sp ON sp.id = c.speaker_id
         JOIN speakers at ON at.id = c.attributed_to

@@ -128,3 +128,76 @@ def schema() -> None:
     from .db import schema_sql
 
     click.echo(schema_sql(), nl=False)
+
+
+@cli.group()
+def export() -> None:
+    """Export claims as JSON, their JSON Schema, or the whole database as a data package.
+
+    \b
+    Example:
+        quotekb export claims --speaker dario-amodei --topic scaling-laws
+    """
+
+
+@export.command("claims")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True,
+              help="A JSON array, or one JSON object per line.")
+@click.option("--speaker", help="Only claims said by this speaker id.")
+@click.option("--topic", help="Only claims on this topic id.")
+@click.option("--kind", type=click.Choice(["assertion", "prediction", "conditional", "normative", "response"]),
+              help="Only claims of this kind.")
+@click.option("--document", help="Only claims of this document id.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+def export_claims(db_path: Path, fmt: str, speaker, topic, kind, document, output: Path | None) -> None:
+    """Export claims with speaker, source span, quote selectors, kind, cues and topics.
+
+    Output is sorted and byte-identical across runs of the same database.
+
+    \b
+    Example:
+        quotekb export claims --format jsonl --topic scaling-laws -o claims.jsonl
+    """
+    from .export import claims, connect_readonly, serialize, write_atomic
+
+    conn = connect_readonly(db_path)
+    try:
+        text = serialize(list(claims(conn, speaker=speaker, topic=topic, kind=kind, document=document)), fmt)
+    finally:
+        conn.close()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+
+
+@export.command("schema")
+def export_schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of an exported claim.
+
+    \b
+    Example:
+        quotekb export schema > claim.schema.json
+    """
+    from .export import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+@export.command("package")
+@db_option
+@click.option("--metadata", "metadata_path", type=click.Path(path_type=Path), default=Path("metadata.yaml"),
+              show_default=True, help="Datasette metadata with the table and column descriptions.")
+@click.argument("directory", type=click.Path(path_type=Path))
+def export_package(db_path: Path, metadata_path: Path, directory: Path) -> None:
+    """Write a Frictionless data package: one CSV per table and datapackage.json.
+
+    \b
+    Example:
+        quotekb export package dist/quotekb-package
+    """
+    from .package import export_package as run_export
+
+    names = run_export(db_path, directory, metadata_path)
+    click.echo(f"wrote {len(names)} tables and datapackage.json to {directory}")

@@ -33,3 +33,15 @@ def test_readme_shows_the_current_help_of_each_command():
     for path, _command in [((), cli)] + list(all_commands(cli)):
         help_text = runner.invoke(cli, [*path, "--help"], prog_name="quotekb").output.strip()
         assert help_text in readme, f"README is missing the current help of: quotekb {' '.join(path)}"
+
+
+def test_readme_sql_examples_run_and_return_rows(db):
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Query with SQL", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sql\n(.*?)```", section, re.S).group(1)
+    statements = [s.strip() for s in block.split(";") if s.strip()]
+    assert len(statements) == 3
+    for statement in statements:
+        assert db.execute(statement).fetchall(), statement

@@ -18,7 +18,7 @@ from datasette import hookimpl
 from datasette.filters import FilterArguments
 from markupsafe import Markup
 
-from . import nlp
+from .. import nlp
 
 
 def sudachi_query(text: str | None) -> str:
