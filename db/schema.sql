@@ -47,6 +47,12 @@ CREATE TABLE analogy_mentions (
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
 );
 
+CREATE TABLE build_info (
+	"key" VARCHAR NOT NULL, 
+	value TEXT NOT NULL, 
+	PRIMARY KEY ("key")
+);
+
 CREATE TABLE claim_topics (
 	claim_id VARCHAR NOT NULL, 
 	topic_id VARCHAR NOT NULL, 
@@ -98,6 +104,7 @@ CREATE TABLE documents (
 	source_file VARCHAR NOT NULL, 
 	encoding VARCHAR NOT NULL, 
 	sha256 VARCHAR NOT NULL, 
+	yaml_sha256 VARCHAR NOT NULL, 
 	char_count INTEGER NOT NULL, 
 	text TEXT NOT NULL, 
 	PRIMARY KEY (id), 

@@ -1,28 +1,40 @@
 """Corpus -> one transaction into a temporary SQLite file -> atomic rename over the DB.
 
-The corpus is read and parsed completely before any file is opened for writing, so bad
-input never touches the database; the temporary file lives beside the target so the
-final os.replace is atomic, and it is fsynced first so a crash cannot leave a torn file.
+The corpus is read, validated and parsed before any file is opened for writing, so
+bad input never touches the database. The temporary file lives beside the target so
+the final os.replace is atomic, and it is fsynced first so a crash (even SIGKILL)
+leaves either the old database or the new one, never a torn file.
+
+Builds are incremental: documents store the content hashes of their text and YAML,
+and only articles whose hashes changed are reprocessed (on a copy of the database);
+a change to a shared file (speakers, topics, analogies, entities, cues), to the
+schema, or `--full` rebuilds everything. `jobs` > 1 tokenizes and extracts articles
+in worker processes while the parent writes, in a fixed order, so ids do not depend
+on the number of workers.
 """
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 import os
+import shutil
+import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Connection, insert
-
-from . import models as m
 from . import nlp
 from .corpus import Corpus, load_corpus
-from .db import apply_extras, create_schema, make_engine
+from .db import apply_extras, create_schema, make_engine, schema_sql
 from .extract import Extractor
 from .knowledge_files import load_knowledge
 from .parse import ParsedDocument, parse_article
+from .rows import IdAllocator, document_rows
+from .writer import Rebaser, delete_document, write_rows
 
 
 @dataclass
@@ -31,141 +43,90 @@ class BuildStats:
     articles: int = 0
     chars: int = 0
     seconds: float = 0.0
+    mode: str = "full"  # full | incremental | unchanged
+    reason: str = ""
+    removed: int = 0
 
 
-class IdAllocator:
-    """Sequential integer ids per table, in build order, so two builds agree."""
-
-    def __init__(self) -> None:
-        self._next: Counter = Counter()
-
-    def take(self, table: str, n: int) -> int:
-        first = self._next[table] + 1
-        self._next[table] += n
-        return first
+@dataclass
+class Plan:
+    mode: str
+    reason: str
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
 
-def token_rows(sentences: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Sudachi tokens of every sentence, and the terms the full-text index stores."""
-    tokens, fts = [], []
-    for sentence in sentences:
-        terms = []
-        for token in nlp.tokenize(sentence["text"], offset=sentence["start"]):
-            row = {"sentence_id": sentence["id"], "search_position": None, **token.__dict__}
-            if token.searchable:
-                row["search_position"] = len(terms)
-                terms.append(token.normalized_form)
-            tokens.append(row)
-        # the index stores exactly what nlp.terms() would give, without tokenizing twice
-        fts.append({"rowid": sentence["id"], "terms": nlp.join_terms(terms)})
-    return tokens, fts
+@cache
+def schema_version() -> str:
+    return hashlib.sha256(schema_sql().encode("utf-8")).hexdigest()[:16]
 
 
-def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = True) -> dict[str, list[dict]]:
-    """All rows of one parsed article, keyed by table name, ids assigned."""
-    article, text = doc.article, doc.article.text
-    meta = article.meta
-    rows: dict[str, list[dict]] = {}
-    rows["documents"] = [{
-        "id": article.id,
-        "title": meta["title"],
-        "published_on": meta["published_on"],
-        "language": meta["language"],
-        "author": meta.get("author"),
-        "editor": meta.get("editor"),
-        "publisher": meta.get("publisher"),
-        "description": meta.get("description"),
-        "url": meta.get("url"),
-        "source_file": f"articles/{article.text_path.name}",
-        "encoding": article.encoding,
-        "sha256": article.sha256,
-        "char_count": len(text),
-        "text": text,
-    }]
-    first = ids.take("speaker_labels", len(article.labels))
-    rows["speaker_labels"] = [
-        {"id": first + i, "document_id": article.id, "label": label, "speaker_id": speaker}
-        for i, (label, speaker) in enumerate(sorted(article.labels.items()))
-    ]
-    first = ids.take("segments", len(doc.segments))
-    rows["segments"] = [
-        {"id": first + i, "document_id": article.id, "position": i, "kind": s.kind,
-         "line": s.line, "start": s.start, "end": s.end, "text": text[s.start : s.end]}
-        for i, s in enumerate(doc.segments)
-    ]
-    first = ids.take("sections", len(doc.sections))
-    section_ids = [first + i for i in range(len(doc.sections))]
-    rows["sections"] = []
-    for sid, s in zip(section_ids, doc.sections, strict=True):
-        lines = [text[ln.start : ln.end] for ln in s.heading_lines]
-        head_start, head_end = s.heading_lines[0].start, s.heading_lines[-1].end
-        rows["sections"].append({
-            "id": sid, "document_id": article.id, "number": s.number, "title": lines[0],
-            "subtitle": " / ".join(lines[1:]) or None, "heading_start": head_start,
-            "heading_end": head_end, "heading": text[head_start:head_end],
-            "start": s.start, "end": s.end,
-        })
-    first = ids.take("turns", len(doc.turns))
-    turn_ids = [first + i for i in range(len(doc.turns))]
-    rows["turns"] = [
-        {"id": tid, "document_id": article.id,
-         "section_id": section_ids[t.section] if t.section is not None else None,
-         "speaker_id": t.speaker_id, "position": i, "kind": t.kind, "label": t.label,
-         "start": t.start, "end": t.end, "text": text[t.start : t.end]}
-        for i, (tid, t) in enumerate(zip(turn_ids, doc.turns, strict=True))
-    ]
-    first = ids.take("sentences", len(doc.sentences))
-    rows["sentences"] = [
-        {"id": first + i, "document_id": article.id, "turn_id": turn_ids[s.turn],
-         "section_id": rows["turns"][s.turn]["section_id"],
-         "speaker_id": doc.turns[s.turn].speaker_id, "position": i,
-         "position_in_turn": s.position_in_turn, "kind": s.kind,
-         "start": s.start, "end": s.end, "text": text[s.start : s.end]}
-        for i, s in enumerate(doc.sentences)
-    ]
-    if with_tokens:
-        rows["tokens"], rows["sentences_fts"] = token_rows(rows["sentences"])
-    first = ids.take("key_points", len(doc.key_points))
-    rows["key_points"] = [
-        {"id": first + i, "document_id": article.id, "number": k.number,
-         "start": k.start, "end": k.end, "text": text[k.start : k.end]}
-        for i, k in enumerate(doc.key_points)
-    ]
-    return rows
+def build_info(corpus: Corpus, with_tokens: bool) -> dict[str, str]:
+    info = {"schema_version": schema_version(), "with_tokens": str(int(with_tokens))}
+    info.update({f"sha256:{name}": digest for name, digest in sorted(corpus.shared_hashes.items())})
+    return info
 
 
-# Insert order respects foreign keys.
-TABLE_ORDER = [
-    "documents", "speaker_labels", "segments", "sections", "turns", "sentences", "tokens",
-    "sentences_fts", "key_points", "claims", "sentence_topics", "claim_topics", "analogies",
-    "analogy_mentions", "analogy_markers", "mentions",
-]
+def plan_build(db_path: Path, corpus: Corpus, with_tokens: bool, full: bool) -> Plan:
+    everything = [a.id for a in corpus.articles]
+    if full:
+        return Plan("full", "--full", everything)
+    if not db_path.exists():
+        return Plan("full", "no database yet", everything)
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            stored = dict(conn.execute("SELECT key, value FROM build_info").fetchall())
+            existing = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, sha256, yaml_sha256 FROM documents")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return Plan("full", "existing database unreadable or of an older schema", everything)
+    wanted = build_info(corpus, with_tokens)
+    if stored != wanted:
+        differing = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
+        names = ", ".join(k.removeprefix("sha256:") for k in differing)
+        return Plan("full", f"changed: {names}", everything)
+    changed = [a.id for a in corpus.articles if existing.get(a.id) != (a.sha256, a.yaml_sha256)]
+    removed = sorted(set(existing) - set(everything))
+    if not changed and not removed:
+        return Plan("unchanged", "nothing changed")
+    return Plan("incremental", f"{len(changed)} changed, {len(removed)} removed", changed, removed)
 
 
-def write_rows(conn: Connection, rows: dict[str, list[dict]], stats: BuildStats) -> None:
-    tables = m.Base.metadata.tables
-    for name in TABLE_ORDER:
-        batch = rows.get(name)
-        if not batch:
-            continue
-        if name in tables:
-            conn.execute(insert(tables[name]), batch)
-        else:
-            # virtual tables have no model: a plain executemany through the same connection
-            columns = list(batch[0])
-            placeholders = ", ".join(f":{c}" for c in columns)
-            conn.exec_driver_sql(
-                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({placeholders})", batch
-            )
-        stats.counts[name] += len(batch)
+# -- processing (in this process or in workers) ---------------------------------------
+
+_WORK: dict = {}
 
 
-def speaker_rows(corpus: Corpus) -> list[dict]:
-    return [
-        {"id": s.id, "name": s.name, "name_en": s.name_en, "reading": s.reading,
-         "role": s.role, "affiliation": s.affiliation}
-        for s in sorted(corpus.speakers.values(), key=lambda s: s.id)
-    ]
+def _process(index: int) -> tuple[dict, Counter, set]:
+    doc: ParsedDocument = _WORK["parsed"][index]
+    extractor: Extractor = _WORK["extractor"]
+    ids = IdAllocator()
+    rows = document_rows(doc, ids, _WORK["with_tokens"])
+    used_before = set(extractor.used_stances)
+    if _WORK["with_tokens"]:
+        extractor.document_rows(doc.article, rows, ids)
+    return rows, ids.counts, extractor.used_stances - used_before
+
+
+def _worker_init() -> None:
+    # a forked child must not share the parent's Sudachi tokenizer
+    nlp.reset_thread_state()
+
+
+def _results(parsed: list[ParsedDocument], extractor: Extractor, with_tokens: bool, jobs: int) -> Iterator:
+    _WORK.update(parsed=parsed, extractor=extractor, with_tokens=with_tokens)
+    try:
+        if jobs <= 1 or len(parsed) < 2:
+            yield from (_process(i) for i in range(len(parsed)))
+            return
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, initializer=_worker_init) as pool:
+            # imap keeps article order, so ids are the same as in a serial build
+            yield from pool.imap(_process, range(len(parsed)), chunksize=2)
+    finally:
+        _WORK.clear()
 
 
 def _fsync(path: Path) -> None:
@@ -181,42 +142,62 @@ def build(
     db_path: Path,
     echo: Callable[[str], None] = lambda _msg: None,
     with_tokens: bool = True,
+    jobs: int = 1,
+    full: bool = False,
 ) -> BuildStats:
     started = time.perf_counter()
+    corpus_dir, db_path = Path(corpus_dir), Path(db_path)
     corpus = load_corpus(corpus_dir)
     extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
     extractor.precheck(corpus.articles)
-    parsed = [parse_article(article, corpus.speakers) for article in corpus.articles]
+    parsed = {a.id: parse_article(a, corpus.speakers) for a in corpus.articles}
 
-    db_path = Path(db_path)
+    plan = plan_build(db_path, corpus, with_tokens, full)
+    stats = BuildStats(mode=plan.mode, reason=plan.reason)
+    if plan.mode == "unchanged":
+        stats.seconds = time.perf_counter() - started
+        return stats
+    echo(f"{plan.mode} build ({plan.reason})")
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    stats = BuildStats()
-    ids = IdAllocator()
+    todo = [parsed[article_id] for article_id in plan.changed]
     try:
+        if plan.mode == "incremental":
+            shutil.copyfile(db_path, tmp)
         engine = make_engine(tmp)
-        create_schema(engine)
+        if plan.mode == "full":
+            create_schema(engine)
         with engine.begin() as conn:
-            speakers = speaker_rows(corpus)
-            conn.execute(insert(m.Speaker.__table__), speakers)
-            stats.counts["speakers"] = len(speakers)
-            for name, batch in extractor.global_rows().items():
-                conn.execute(insert(m.Base.metadata.tables[name]), batch)
-                stats.counts[name] = len(batch)
-            for n, doc in enumerate(parsed, start=1):
-                rows = document_rows(doc, ids, with_tokens)
-                if with_tokens:
-                    extractor.document_rows(doc.article, rows, ids)
-                write_rows(conn, rows, stats)
+            if plan.mode == "full":
+                for name, batch in extractor.global_rows(corpus).items():
+                    write_rows(conn, {name: batch}, stats.counts)
+                rebaser = Rebaser()
+            else:
+                for article_id in plan.removed + plan.changed:
+                    delete_document(conn, article_id)
+                stats.removed = len(plan.removed)
+                extractor.mark_used_from_db(conn)
+                rebaser = Rebaser(conn)
+            results = _results(todo, extractor, with_tokens, jobs)
+            for n, (doc, (rows, used_ids, used_stances)) in enumerate(zip(todo, results, strict=True), start=1):
+                rebaser.apply(rows, used_ids)
+                write_rows(conn, rows, stats.counts)
+                extractor.used_stances |= used_stances
                 stats.articles += 1
                 stats.chars += len(doc.article.text)
                 echo(
-                    f"[{n}/{len(parsed)}] {doc.article.id}: {len(doc.article.text):,} chars, "
+                    f"[{n}/{len(todo)}] {doc.article.id}: {len(doc.article.text):,} chars, "
                     f"{len(doc.sections)} sections, {len(doc.turns)} turns, {len(doc.sentences)} sentences"
                 )
             if with_tokens:
                 extractor.finish()
+            conn.exec_driver_sql("DELETE FROM build_info")
+            conn.exec_driver_sql(
+                "INSERT INTO build_info (key, value) VALUES (?, ?)",
+                sorted(build_info(corpus, with_tokens).items()),
+            )
             apply_extras(conn)
         engine.dispose()
         _fsync(tmp)
@@ -227,3 +208,4 @@ def build(
         raise
     stats.seconds = time.perf_counter() - started
     return stats
+

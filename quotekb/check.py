@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from .build import IdAllocator, document_rows
+from .rows import IdAllocator, document_rows
 from .corpus import load_corpus
 from .extract import Extractor
 from .knowledge_files import load_knowledge

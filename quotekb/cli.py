@@ -49,23 +49,32 @@ db_option = click.option(
 @cli.command()
 @corpus_option
 @db_option
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes for tokenizing and extraction (0: one per CPU).")
+@click.option("--full", is_flag=True, help="Rebuild every article, not only the changed ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(corpus_dir: Path, db_path: Path, quiet: bool) -> None:
-    """Build the SQLite database from the corpus, atomically.
+def build(corpus_dir: Path, db_path: Path, jobs: int, full: bool, quiet: bool) -> None:
+    """Build the SQLite database from the corpus, atomically and incrementally.
 
-    A failed build leaves the previous database untouched.
+    Only articles whose text or YAML changed are reprocessed; a change to a shared
+    file (speakers, topics, analogies, entities, cues) rebuilds everything. A failed
+    or killed build leaves the previous database untouched.
 
     \b
     Example:
-        quotekb build --corpus corpus --db db/quotekb.db
+        quotekb build --corpus corpus --db db/quotekb.db --jobs 0
     """
     from .build import build as run_build
 
     echo = (lambda _msg: None) if quiet else click.echo
-    stats = run_build(corpus_dir, db_path, echo=echo)
-    if not quiet:
-        counts = ", ".join(f"{name} {n:,}" for name, n in sorted(stats.counts.items()))
-        click.echo(f"built {db_path} in {stats.seconds:.2f}s: {counts}")
+    stats = run_build(corpus_dir, db_path, echo=echo, jobs=jobs or os.cpu_count() or 1, full=full)
+    if quiet:
+        return
+    if stats.mode == "unchanged":
+        click.echo(f"{db_path} is up to date ({stats.seconds:.2f}s)")
+        return
+    counts = ", ".join(f"{name} {n:,}" for name, n in sorted(stats.counts.items()))
+    click.echo(f"built {db_path} ({stats.mode}) in {stats.seconds:.2f}s: {counts}")
 
 
 @cli.command()

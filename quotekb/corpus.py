@@ -16,10 +16,11 @@ from typing import Any
 import jsonschema
 
 from .errors import InputError
-from .textfile import decode_article
+from .textfile import check_size, decode_article
 from .yamlio import line_of, load_yaml
 
-SHARED_FILES = ("speakers.yaml",)
+# Files every article depends on: a change to any of them reprocesses every article.
+SHARED_FILES = ("speakers.yaml", "topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml")
 
 
 @cache
@@ -74,6 +75,7 @@ class Article:
     text: str
     encoding: str
     sha256: str  # of the stored bytes of the text file
+    yaml_sha256: str
     labels: dict[str, str] = field(default_factory=dict)
 
     def line_of_key(self, *path: Any) -> int | None:
@@ -150,6 +152,7 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker]) -> Article:
             text_path, "text file is missing for " + yaml_path.name,
             "add the article text beside its YAML with the same name",
         )
+    check_size(text_path)
     raw = text_path.read_bytes()
     text, encoding = decode_article(raw, text_path, meta.get("encoding"), yaml_path)
     return Article(
@@ -160,6 +163,7 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker]) -> Article:
         text=text,
         encoding=encoding,
         sha256=hashlib.sha256(raw).hexdigest(),
+        yaml_sha256=file_sha256(yaml_path),
         labels=labels,
     )
 

@@ -1,8 +1,7 @@
 """Engine creation and the DDL that SQLAlchemy models do not express (FTS, views).
 
 Full-text tables and views are declared once here. Virtual tables are created with the
-schema (rows go into them article by article); views and external-content index
-rebuilds are applied by one idempotent function at the end of every build, so
+schema (rows go into them article by article); views are (re)created by one idempotent function at the end of every build, so
 schema.sql, the build and the tests all see the same schema.
 """
 
@@ -34,10 +33,6 @@ VIRTUAL_TABLES: dict[str, str] = {
     ),
 }
 
-# Statements run at the end of a build; each must be idempotent.
-FINALIZE: list[str] = [
-    "INSERT INTO sentences_trigram(sentences_trigram) VALUES ('rebuild')",
-]
 
 
 
@@ -65,8 +60,6 @@ def create_schema(engine: Engine) -> None:
 
 
 def apply_extras(conn) -> None:
-    for statement in FINALIZE:
-        conn.exec_driver_sql(statement)
     for name, select in VIEWS.items():
         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")
         conn.exec_driver_sql(f"CREATE VIEW {name} AS {select.strip()}")

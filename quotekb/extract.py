@@ -30,9 +30,14 @@ class Extractor:
             self.knowledge.frames, [a.text for a in articles], self.knowledge.path / "analogies.yaml"
         )
 
-    def global_rows(self) -> dict[str, list[dict]]:
+    def global_rows(self, corpus) -> dict[str, list[dict]]:
         k = self.knowledge
         return {
+            "speakers": [
+                {"id": s.id, "name": s.name, "name_en": s.name_en, "reading": s.reading,
+                 "role": s.role, "affiliation": s.affiliation}
+                for s in sorted(corpus.speakers.values(), key=lambda s: s.id)
+            ],
             "topics": [
                 {
                     "id": t.id,
@@ -115,10 +120,19 @@ class Extractor:
 
         keypoints.align(rows["key_points"], sentences, turns, article.text)
 
-        rows["mentions"] = mentions.mention_rows(self.entity_pattern, document_id, sentences)
+        rows["mentions"] = mentions.mention_rows(self.entity_pattern, document_id, sentences, article.text)
         first = ids.take("mentions", len(rows["mentions"]))
         for i, mention in enumerate(rows["mentions"]):
             mention["id"] = first + i
+
+    def mark_used_from_db(self, conn) -> None:
+        """Curated stances already applied to documents an incremental build keeps."""
+        applied = set(conn.exec_driver_sql(
+            "SELECT analogy_id, stance_cue FROM analogy_mentions WHERE stance_source = 'curated'").all())
+        for frame in self.knowledge.frames:
+            for index, curated in enumerate(frame.stances):
+                if (frame.id, curated.quote) in applied:
+                    self.used_stances.add((frame.id, index))
 
     def finish(self) -> None:
         analogies.check_curated_quotes(self.knowledge.frames, self.used_stances, self.knowledge.path / "analogies.yaml")

@@ -7,6 +7,7 @@ rapid); the longest variant wins where variants overlap (ベル研究所 over �
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from .knowledge_files import Entity
@@ -38,18 +39,22 @@ def compile_entities(entities: list[Entity]) -> EntityMatcher | None:
     )
 
 
-def mention_rows(matcher: EntityMatcher | None, document_id: str, sentences: list[dict]) -> list[dict]:
-    if matcher is None:
+def mention_rows(matcher: EntityMatcher | None, document_id: str, sentences: list[dict], text: str) -> list[dict]:
+    """Matches over the whole text in one pass, kept when inside a sentence."""
+    if matcher is None or not sentences:
         return []
+    starts = [s["start"] for s in sentences]
     rows = []
-    for s in sentences:
-        for m in matcher.pattern.finditer(s["text"]):
-            rows.append({
-                "document_id": document_id,
-                "entity_id": matcher.entity_of[m.lastgroup],
-                "sentence_id": s["id"],
-                "start": s["start"] + m.start(),
-                "end": s["start"] + m.end(),
-                "text": m.group(0),
-            })
+    for m in matcher.pattern.finditer(text):
+        i = bisect_right(starts, m.start()) - 1
+        if i < 0 or m.end() > sentences[i]["end"]:
+            continue  # in a heading, label or other non-sentence segment
+        rows.append({
+            "document_id": document_id,
+            "entity_id": matcher.entity_of[m.lastgroup],
+            "sentence_id": sentences[i]["id"],
+            "start": m.start(),
+            "end": m.end(),
+            "text": m.group(0),
+        })
     return rows

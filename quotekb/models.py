@@ -81,6 +81,9 @@ class Document(Base):
     source_file: Mapped[str] = mapped_column(String)
     encoding: Mapped[str] = mapped_column(String)
     sha256: Mapped[str] = mapped_column(String)
+    # content hashes of the text file (above) and of the YAML: incremental builds
+    # reprocess a document only when one of them changed
+    yaml_sha256: Mapped[str] = mapped_column(String)
     char_count: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
 
@@ -362,3 +365,12 @@ class Mention(Base):
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String)
+
+
+class BuildInfo(Base):
+    """What the database was built from: schema version and shared-file hashes."""
+
+    __tablename__ = "build_info"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

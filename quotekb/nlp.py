@@ -12,7 +12,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from sudachipy import Dictionary, SplitMode
 
@@ -34,6 +34,12 @@ def dictionary() -> Dictionary:
     return Dictionary(dict="core")
 
 
+def reset_thread_state() -> None:
+    """Forget per-thread tokenizers (a forked worker must create its own)."""
+    global _local
+    _local = threading.local()
+
+
 def tokenizer():
     # A Sudachi Tokenizer must not be used from two threads at once, and Datasette
     # runs SQL functions on a thread pool: one tokenizer per thread, one dictionary.
@@ -43,6 +49,7 @@ def tokenizer():
     return tok
 
 
+@lru_cache(maxsize=65536)
 def fold(form: str) -> str:
     """Width folding (NFKC) and lower-cased Latin: Ａｉ, AI and ai are one form."""
     return unicodedata.normalize("NFKC", form).lower()
@@ -65,6 +72,13 @@ class Token:
         return self.pos not in SKIP_POS and bool(self.normalized_form.strip())
 
 
+@cache
+def _pos(pos_id: int) -> tuple[str, str]:
+    """(major class, full tuple joined) for a part-of-speech id: computed once per id."""
+    pos = dictionary().pos_of(pos_id)
+    return pos[0], ",".join(p for p in pos if p != "*")
+
+
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Every morpheme of text with offsets into the document (offset = text's start)."""
     tokens: list[Token] = []
@@ -72,15 +86,15 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
         chunk = text[chunk_start : chunk_start + CHUNK_CHARS]
         base = offset + chunk_start
         for m in tokenizer().tokenize(chunk):
-            pos = m.part_of_speech()
+            pos, pos_detail = _pos(m.part_of_speech_id())
             tokens.append(Token(
                 position=len(tokens),
                 surface=m.surface(),
                 dictionary_form=m.dictionary_form(),
                 normalized_form=fold(m.normalized_form()),
                 reading=m.reading_form(),
-                pos=pos[0],
-                pos_detail=",".join(p for p in pos if p != "*"),
+                pos=pos,
+                pos_detail=pos_detail,
                 start=base + m.begin(),
                 end=base + m.end(),
             ))

@@ -37,6 +37,7 @@ class SentenceView:
 
     def __post_init__(self) -> None:
         self.folded = fold(self.text)
+        self.form_set = set(self.forms)
 
 
 @dataclass(frozen=True)
@@ -62,27 +63,36 @@ class Alternative:
         return " & ".join(parts)
 
     def match(self, forms: list[str], form_set: set[str]) -> bool:
-        if self.none and any(f in form_set for f in self.none):
+        # set tests first: most sentences fail on a missing form without any scan
+        if not (self.all or self.sequence):
             return False
-        if self.all and not all(f in form_set for f in self.all):
+        if self.all and not form_set.issuperset(self.all):
             return False
-        if self.sequence and find_sequence(forms, self.sequence) < 0:
+        if self.sequence and not form_set.issuperset(self.sequence):
             return False
-        return bool(self.all or self.sequence)
+        if self.none and not form_set.isdisjoint(self.none):
+            return False
+        return not self.sequence or find_sequence(forms, self.sequence) >= 0
 
 
 def find_sequence(forms: list[str], sequence: tuple[str, ...], start: int = 0) -> int:
-    n = len(sequence)
-    for i in range(start, len(forms) - n + 1):
-        if tuple(forms[i : i + n]) == sequence:
+    n, first = len(sequence), sequence[0]
+    last = len(forms) - n
+    i = start
+    while i <= last:
+        try:
+            i = forms.index(first, i, last + 1)
+        except ValueError:
+            return -1
+        if n == 1 or tuple(forms[i : i + n]) == sequence:
             return i
+        i += 1
     return -1
 
 
 def match_alternatives(alternatives: list[Alternative], view: SentenceView) -> list[str]:
     """The terms of every alternative that matches (empty: no match)."""
-    form_set = set(view.forms)
-    return [alt.terms() for alt in alternatives if alt.match(view.forms, form_set)]
+    return [alt.terms() for alt in alternatives if alt.match(view.forms, view.form_set)]
 
 
 @dataclass
@@ -94,6 +104,11 @@ class CueCategory:
     final_surfaces: tuple[str, ...] = ()
     turn_initial_surfaces: tuple[str, ...] = ()
     exclude_surfaces: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.lemma_set = frozenset(self.lemmas)
+        # the part before the first "..." gap: a cheap containment test before the scan
+        self.surface_heads = tuple((s, s.split("...")[0]) for s in self.surfaces)
 
     @classmethod
     def from_yaml(cls, name: str, data: dict) -> CueCategory:
@@ -119,10 +134,13 @@ class CueCategory:
             return not any(start < e and s < end for s, e in excluded)
 
         hits: list[tuple[int, str]] = []
-        for i, form in enumerate(view.forms):
-            if form in self.lemmas and allowed(*view.spans[i]):
-                hits.append((view.spans[i][0], form))
+        if self.lemma_set and not self.lemma_set.isdisjoint(view.form_set):
+            for i, form in enumerate(view.forms):
+                if form in self.lemma_set and allowed(*view.spans[i]):
+                    hits.append((view.spans[i][0], form))
         for seq in self.lemma_sequences:
+            if seq[0] not in view.form_set:
+                continue
             i = find_sequence(view.forms, seq)
             while i >= 0:
                 start, end = view.spans[i][0], view.spans[i + len(seq) - 1][1]
@@ -130,7 +148,9 @@ class CueCategory:
                     hits.append((start, "".join(seq) if _is_cjk(seq) else " ".join(seq)))
                     break
                 i = find_sequence(view.forms, seq, i + 1)
-        for surface in self.surfaces:
+        for surface, head in self.surface_heads:
+            if head not in text:
+                continue
             span = _gapped(text, surface, allowed)
             if span is not None:
                 hits.append((span[0], surface))

@@ -19,13 +19,18 @@ def _line_at(raw: bytes, index: int) -> int:
     return raw.count(b"\n", 0, index) + 1
 
 
-def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path) -> tuple[str, str]:
-    """Return (text, encoding name) or raise InputError."""
-    if len(raw) > MAX_ARTICLE_BYTES:
+def check_size(path: Path) -> None:
+    """Refuse an oversized file before reading it into memory."""
+    size = path.stat().st_size
+    if size > MAX_ARTICLE_BYTES:
         raise InputError(
-            path, f"file is {len(raw):,} bytes, over the {MAX_ARTICLE_BYTES:,}-byte limit per article",
+            path, f"file is {size:,} bytes, over the {MAX_ARTICLE_BYTES:,}-byte limit per article",
             "split it into several articles",
         )
+
+
+def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path) -> tuple[str, str]:
+    """Return (text, encoding name) or raise InputError."""
     if not raw.strip():
         raise InputError(path, "text file is empty", "put the article text in it or remove it with its YAML")
     nul = raw.find(b"\x00")

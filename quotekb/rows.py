@@ -1,0 +1,122 @@
+"""Rows of one document: structure and tokens, with document-local integer ids.
+
+Ids start at 1 within each document; the writer rebases them onto the database's
+(writer.rebase), so documents can be processed in any order or in parallel.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from . import nlp
+from .parse import ParsedDocument
+
+
+class IdAllocator:
+    """Sequential integer ids per table; `counts` says how many each table used."""
+
+    def __init__(self) -> None:
+        self.counts: Counter = Counter()
+
+    def take(self, table: str, n: int) -> int:
+        first = self.counts[table] + 1
+        self.counts[table] += n
+        return first
+
+
+def token_rows(sentences: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Sudachi tokens of every sentence, and the terms the full-text index stores."""
+    tokens, fts = [], []
+    for sentence in sentences:
+        terms = []
+        sentence_id = sentence["id"]
+        for token in nlp.tokenize(sentence["text"], offset=sentence["start"]):
+            searchable = token.searchable
+            tokens.append({
+                "sentence_id": sentence_id, "position": token.position,
+                "search_position": len(terms) if searchable else None,
+                "surface": token.surface, "dictionary_form": token.dictionary_form,
+                "normalized_form": token.normalized_form, "reading": token.reading, "pos": token.pos,
+                "pos_detail": token.pos_detail, "start": token.start, "end": token.end,
+            })
+            if searchable:
+                terms.append(token.normalized_form)
+        # the index stores exactly what nlp.terms() would give, without tokenizing twice
+        fts.append({"rowid": sentence["id"], "terms": nlp.join_terms(terms)})
+    return tokens, fts
+
+
+def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = True) -> dict[str, list[dict]]:
+    """All rows of one parsed article, keyed by table name, ids assigned."""
+    article, text = doc.article, doc.article.text
+    meta = article.meta
+    rows: dict[str, list[dict]] = {}
+    rows["documents"] = [{
+        "id": article.id,
+        "title": meta["title"],
+        "published_on": meta["published_on"],
+        "language": meta["language"],
+        "author": meta.get("author"),
+        "editor": meta.get("editor"),
+        "publisher": meta.get("publisher"),
+        "description": meta.get("description"),
+        "url": meta.get("url"),
+        "source_file": f"articles/{article.text_path.name}",
+        "encoding": article.encoding,
+        "sha256": article.sha256,
+        "yaml_sha256": article.yaml_sha256,
+        "char_count": len(text),
+        "text": text,
+    }]
+    first = ids.take("speaker_labels", len(article.labels))
+    rows["speaker_labels"] = [
+        {"id": first + i, "document_id": article.id, "label": label, "speaker_id": speaker}
+        for i, (label, speaker) in enumerate(sorted(article.labels.items()))
+    ]
+    first = ids.take("segments", len(doc.segments))
+    rows["segments"] = [
+        {"id": first + i, "document_id": article.id, "position": i, "kind": s.kind,
+         "line": s.line, "start": s.start, "end": s.end, "text": text[s.start : s.end]}
+        for i, s in enumerate(doc.segments)
+    ]
+    first = ids.take("sections", len(doc.sections))
+    section_ids = [first + i for i in range(len(doc.sections))]
+    rows["sections"] = []
+    for sid, s in zip(section_ids, doc.sections, strict=True):
+        lines = [text[ln.start : ln.end] for ln in s.heading_lines]
+        head_start, head_end = s.heading_lines[0].start, s.heading_lines[-1].end
+        rows["sections"].append({
+            "id": sid, "document_id": article.id, "number": s.number, "title": lines[0],
+            "subtitle": " / ".join(lines[1:]) or None, "heading_start": head_start,
+            "heading_end": head_end, "heading": text[head_start:head_end],
+            "start": s.start, "end": s.end,
+        })
+    first = ids.take("turns", len(doc.turns))
+    turn_ids = [first + i for i in range(len(doc.turns))]
+    rows["turns"] = [
+        {"id": tid, "document_id": article.id,
+         "section_id": section_ids[t.section] if t.section is not None else None,
+         "speaker_id": t.speaker_id, "position": i, "kind": t.kind, "label": t.label,
+         "start": t.start, "end": t.end, "text": text[t.start : t.end]}
+        for i, (tid, t) in enumerate(zip(turn_ids, doc.turns, strict=True))
+    ]
+    first = ids.take("sentences", len(doc.sentences))
+    rows["sentences"] = [
+        {"id": first + i, "document_id": article.id, "turn_id": turn_ids[s.turn],
+         "section_id": rows["turns"][s.turn]["section_id"],
+         "speaker_id": doc.turns[s.turn].speaker_id, "position": i,
+         "position_in_turn": s.position_in_turn, "kind": s.kind,
+         "start": s.start, "end": s.end, "text": text[s.start : s.end]}
+        for i, s in enumerate(doc.sentences)
+    ]
+    if with_tokens:
+        rows["tokens"], rows["sentences_fts"] = token_rows(rows["sentences"])
+    first = ids.take("key_points", len(doc.key_points))
+    rows["key_points"] = [
+        {"id": first + i, "document_id": article.id, "number": k.number,
+         "start": k.start, "end": k.end, "text": text[k.start : k.end]}
+        for i, k in enumerate(doc.key_points)
+    ]
+    return rows
+
+

@@ -1,0 +1,142 @@
+"""Writing document rows into SQLite: id rebasing, bulk inserts, and deletion.
+
+Row dicts come with document-local ids (1, 2, ...). `Rebaser` shifts every integer id
+and every foreign key pointing at one by the table's current maximum, using the
+foreign keys declared on the models, so no table-specific code is needed here.
+Inserts go through the connection's DBAPI executemany in table order, the fastest
+path SQLite offers (see DESIGN.md, insert speeds).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from operator import itemgetter
+
+from sqlalchemy import Connection, Integer
+
+from .models import Base
+
+# Insert order respects foreign keys; deletion runs in reverse.
+TABLE_ORDER = [
+    "speakers", "topics", "entities", "documents", "speaker_labels", "segments", "sections", "turns", "sentences", "tokens",
+    "sentences_fts", "key_points", "claims", "sentence_topics", "claim_topics", "analogies",
+    "analogy_mentions", "analogy_markers", "mentions",
+]
+# Virtual tables have no model: columns and the table their rowid follows.
+VIRTUAL = {"sentences_fts": (("rowid", "terms"), "sentences")}
+
+
+def _integer_id_tables() -> set[str]:
+    tables = set()
+    for table in Base.metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and pk[0].name == "id" and isinstance(pk[0].type, Integer):
+            tables.add(table.name)
+    return tables
+
+
+def _references() -> dict[str, dict[str, str]]:
+    """table -> {column: table whose integer id it holds}."""
+    id_tables = _integer_id_tables()
+    refs: dict[str, dict[str, str]] = {}
+    for table in Base.metadata.sorted_tables:
+        columns = {}
+        if table.name in id_tables:
+            columns["id"] = table.name
+        for fk in table.foreign_keys:
+            target = fk.column.table.name
+            if target in id_tables and fk.column.name == "id":
+                columns[fk.parent.name] = target
+        refs[table.name] = columns
+    for name, (_columns, follows) in VIRTUAL.items():
+        refs[name] = {"rowid": follows}
+    return refs
+
+
+REFERENCES = _references()
+ID_TABLES = sorted(_integer_id_tables())
+
+
+class Rebaser:
+    """Shifts document-local ids onto the database, table by table."""
+
+    def __init__(self, conn: Connection | None = None) -> None:
+        self.base: Counter = Counter()
+        if conn is not None:
+            for table in ID_TABLES:
+                self.base[table] = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
+
+    def apply(self, rows: dict[str, list[dict]], used: Counter) -> None:
+        for table, batch in rows.items():
+            shifts = [(col, self.base[target]) for col, target in REFERENCES.get(table, {}).items()
+                      if self.base[target]]
+            if not shifts:
+                continue
+            for row in batch:
+                for col, shift in shifts:
+                    if row[col] is not None:
+                        row[col] += shift
+        for table, n in used.items():
+            self.base[table] += n
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    if table in VIRTUAL:
+        return VIRTUAL[table][0]
+    return tuple(c.name for c in Base.metadata.tables[table].columns)
+
+
+_INSERTS = {
+    table: (cols, f"INSERT INTO {table} ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})")
+    for table in TABLE_ORDER for cols in [_columns(table)]
+}
+
+
+def write_rows(conn: Connection, rows: dict[str, list[dict]], counts: Counter) -> None:
+    for table in TABLE_ORDER:
+        batch = rows.get(table)
+        if not batch:
+            continue
+        columns, sql = _INSERTS[table]
+        getter = itemgetter(*columns)
+        try:
+            values = [getter(row) for row in batch]
+        except KeyError:  # optional columns left unset (e.g. a build without the token layer)
+            values = [tuple(row.get(c) for c in columns) for row in batch]
+        conn.exec_driver_sql(sql, values)
+        counts[table] += len(batch)
+    # the trigram index reads the sentences just written (external content)
+    if rows.get("sentences"):
+        ids = [r["id"] for r in rows["sentences"]]
+        conn.exec_driver_sql(
+            "INSERT INTO sentences_trigram(rowid, text) SELECT id, text FROM sentences WHERE id BETWEEN ? AND ?",
+            (min(ids), max(ids)),
+        )
+
+
+def delete_document(conn: Connection, document_id: str) -> None:
+    """Remove every row of one document, children first."""
+    sentence_ids = "SELECT id FROM sentences WHERE document_id = :doc"
+    claim_ids = "SELECT id FROM claims WHERE document_id = :doc"
+    statements = [
+        f"INSERT INTO sentences_trigram(sentences_trigram, rowid, text) "
+        f"SELECT 'delete', id, text FROM sentences WHERE document_id = :doc",
+        f"DELETE FROM sentences_fts WHERE rowid IN ({sentence_ids})",
+        f"DELETE FROM tokens WHERE sentence_id IN ({sentence_ids})",
+        "DELETE FROM mentions WHERE document_id = :doc",
+        f"DELETE FROM analogy_markers WHERE sentence_id IN ({sentence_ids})",
+        "DELETE FROM analogy_mentions WHERE document_id = :doc",
+        "DELETE FROM analogies WHERE document_id = :doc",
+        f"DELETE FROM claim_topics WHERE claim_id IN ({claim_ids})",
+        f"DELETE FROM sentence_topics WHERE sentence_id IN ({sentence_ids})",
+        "DELETE FROM claims WHERE document_id = :doc",
+        "DELETE FROM key_points WHERE document_id = :doc",
+        "DELETE FROM sentences WHERE document_id = :doc",
+        "DELETE FROM turns WHERE document_id = :doc",
+        "DELETE FROM sections WHERE document_id = :doc",
+        "DELETE FROM segments WHERE document_id = :doc",
+        "DELETE FROM speaker_labels WHERE document_id = :doc",
+        "DELETE FROM documents WHERE id = :doc",
+    ]
+    for statement in statements:
+        conn.exec_driver_sql(statement.replace(":doc", "?"), (document_id,) * statement.count(":doc"))
