@@ -132,22 +132,29 @@ def _rule_stance(mention: dict, view: SentenceView, cues: dict[str, CueCategory]
         mention.update(stance=stance, stance_cue=cue, stance_source="rule")
 
 
-def precheck_curated_quotes(frames: list[Frame], texts: list[str], path) -> None:
-    """Before anything is built: every curated quote occurs in some article text."""
+def _applies(curated, document_ids) -> bool:
+    return curated.document is None or curated.document in document_ids
+
+
+def precheck_curated_quotes(frames: list[Frame], texts: dict[str, str], path) -> None:
+    """Before anything is built: every curated quote occurs in its article's text."""
     for frame in frames:
         for curated in frame.stances:
-            if not any(curated.quote in text for text in texts):
+            if not _applies(curated, texts):
+                continue
+            candidates = texts.values() if curated.document is None else [texts[curated.document]]
+            if not any(curated.quote in text for text in candidates):
                 raise InputError(
                     path, f"curated stance quote for {frame.id!r} not found in a sentence of {curated.speaker!r}",
                     "copy the deciding words exactly from the article text", line=curated.line,
                 )
 
 
-def check_curated_quotes(frames: list[Frame], used: set, path) -> None:
-    """Every curated stance must have found its quote in some document's sentence."""
+def check_curated_quotes(frames: list[Frame], used: set, path, document_ids) -> None:
+    """Every curated stance must have found its quote in a sentence of its speaker."""
     for frame in frames:
         for index, curated in enumerate(frame.stances):
-            if (frame.id, index) not in used:
+            if _applies(curated, document_ids) and (frame.id, index) not in used:
                 raise InputError(
                     path, f"curated stance quote for {frame.id!r} not found in a sentence of {curated.speaker!r}",
                     "copy the deciding words exactly from the article text", line=curated.line,

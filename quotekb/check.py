@@ -36,7 +36,7 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
             f"{len(rows['analogies'])} analogies, {linked}/{len(doc.key_points)} key points linked"
         )
         if doc.discovered_labels:
-            found = ", ".join(f"{label} ({n}x)" for label, n in doc.discovered_labels.items())
-            yield f"{article.id}: labels found at line starts: {found}"
+            found = ", ".join(f"{label} -> {sid}" for label, sid in doc.discovered_labels.items())
+            yield f"{article.id}: no labels in the YAML; discovered: {found}"
     extractor.finish()
     yield "corpus ok"

@@ -20,14 +20,16 @@ class Extractor:
     knowledge: Knowledge
     speakers: dict[str, Speaker]
     used_stances: set = field(default_factory=set)
+    document_ids: set = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.entity_pattern = compile_entities(self.knowledge.entities)
 
     def precheck(self, articles: list[Article]) -> None:
         """Validation that needs the texts but no parsing: runs before any output."""
+        self.document_ids = {a.id for a in articles}
         analogies.precheck_curated_quotes(
-            self.knowledge.frames, [a.text for a in articles], self.knowledge.path / "analogies.yaml"
+            self.knowledge.frames, {a.id: a.text for a in articles}, self.knowledge.path / "analogies.yaml"
         )
 
     def global_rows(self, corpus) -> dict[str, list[dict]]:
@@ -135,7 +137,9 @@ class Extractor:
                     self.used_stances.add((frame.id, index))
 
     def finish(self) -> None:
-        analogies.check_curated_quotes(self.knowledge.frames, self.used_stances, self.knowledge.path / "analogies.yaml")
+        analogies.check_curated_quotes(
+            self.knowledge.frames, self.used_stances, self.knowledge.path / "analogies.yaml", self.document_ids
+        )
 
 
 def _views(sentences: list[dict], tokens: list[dict]) -> dict[int, SentenceView]:

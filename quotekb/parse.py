@@ -91,7 +91,7 @@ class ParsedDocument:
     turns: list[ParsedTurn]
     sentences: list[ParsedSentence]
     key_points: list[ParsedKeyPoint]
-    discovered_labels: dict[str, int] = field(default_factory=dict)
+    discovered_labels: dict[str, str] = field(default_factory=dict)  # label -> speaker id
 
 
 def split_lines(text: str) -> list[Line]:
@@ -107,6 +107,31 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+def map_discovered(found: dict[str, int], speakers: dict[str, Speaker], article: Article) -> dict[str, str]:
+    """Discovered labels -> speaker ids; labels that name nobody are an error."""
+    by_name: dict[str, str] = {}
+    for speaker in speakers.values():
+        for name in (speaker.name, *speaker.aliases):
+            by_name[name] = speaker.id
+    mapped, unknown = {}, []
+    for label in found:
+        if label in by_name:
+            mapped[label] = by_name[label]
+            continue
+        prefixed = {sid for name, sid in by_name.items() if name.startswith(label)}
+        if len(prefixed) == 1:
+            mapped[label] = prefixed.pop()
+        else:
+            unknown.append(label)
+    if unknown and not mapped:
+        listed = ", ".join(f"{label} ({found[label]}x)" for label in unknown)
+        raise InputError(
+            article.yaml_path, f"speaker labels found in the text name no known speaker: {listed}",
+            "map them under transcript.labels or add the people to corpus/speakers.yaml",
+        )
+    return mapped
+
+
 def _to_int(digits: str) -> int:
     return int(digits.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
 
@@ -119,9 +144,19 @@ class _Parser:
         transcript = meta["transcript"]
         self.author = meta["author"]
         self.meta = meta
+        convention = transcript.get("convention", "auto")
+        labels = article.labels
+        self.discovered: dict[str, str] = {}
+        if not labels and convention not in ("dash", "qa"):
+            # no labels in the YAML: take line-initial labels that repeat and that
+            # name a registered speaker (by name, alias, or a surname that prefixes one)
+            self.discovered = map_discovered(
+                discover_labels([ln.text(self.text) for ln in split_lines(self.text)]), speakers, article
+            )
+            labels = self.discovered
         self.matcher = LabelMatcher(
-            article.labels,
-            transcript.get("convention", "auto"),
+            labels,
+            convention,
             transcript.get("interviewer"),
             transcript.get("interviewee"),
         )
@@ -269,8 +304,9 @@ class _Parser:
         self.check(lines)
         segments = tile(self.text, self.segments)
         sentences = self.split_all()
-        discovered = {} if self.article.labels else discover_labels([ln.text(self.text) for ln in lines])
-        return ParsedDocument(self.article, segments, self.sections, self.turns, sentences, self.key_points, discovered)
+        return ParsedDocument(
+            self.article, segments, self.sections, self.turns, sentences, self.key_points, self.discovered
+        )
 
     def check(self, lines: list[Line]) -> None:
         path = self.article.yaml_path

@@ -42,9 +42,11 @@ def write_article(root: Path, article_id: str, text: str | bytes, **meta) -> Pat
 
 def make_corpus(root: Path, text: str | bytes, article_id: str = "a1", speakers: dict | None = None, **meta) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    (root / "speakers.yaml").write_text(
-        yaml.safe_dump(speakers or SPEAKERS, allow_unicode=True), encoding="utf-8"
-    )
+    registry = speakers or SPEAKERS
+    # the shared knowledge files name the seed's speakers, so keep them registered
+    seed_speakers = yaml.safe_load((REPO_CORPUS / "speakers.yaml").read_text(encoding="utf-8"))["speakers"]
+    registry = {"speakers": registry["speakers"] + seed_speakers}
+    (root / "speakers.yaml").write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
     for name in KNOWLEDGE:
         shutil.copy(REPO_CORPUS / name, root / name)
     write_article(root, article_id, text, **meta)

@@ -63,8 +63,9 @@ def break_curated_quote(root: Path) -> tuple[str, int]:
     index = next(i for i, line in enumerate(lines) if "quote: \"もしスケーリングの法則が正しければ" in line)
     lines[index] = lines[index].replace("巨大な市場", "小さな市場")
     path.write_text("".join(lines), encoding="utf-8")
-    # the error points at the stance entry (its first key, two lines up)
-    return "analogies.yaml", index - 1
+    # the error points at the stance entry: the "- " line it belongs to
+    entry = next(i for i in range(index, -1, -1) if lines[i].lstrip().startswith("- "))
+    return "analogies.yaml", entry + 1
 
 
 def break_duplicate_topic(root: Path) -> tuple[str, int]:

@@ -1,0 +1,93 @@
+"""Transcript conventions of Japanese interview articles, each on a small transcript."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from corpus_factory import make_corpus
+from quotekb.cli import cli
+from quotekb.corpus import load_corpus
+from quotekb.errors import InputError
+from quotekb.parse import parse_article
+
+LABELS = {"山田太郎": "yamada", "佐藤花子": "sato"}
+SURNAMES = {"山田": "yamada", "佐藤": "sato"}
+QA_ROLES = {"interviewer": "yamada", "interviewee": "sato"}
+
+CASES = {
+    # name: (transcript body, transcript YAML, expected interview turns (speaker, text))
+    "label alone on its line": (
+        "山田太郎:\n\n質問です。\n\n佐藤花子:\n\n答えです。\n\n続きの段落です。\n",
+        {"convention": "label-line", "labels": LABELS},
+        [("yamada", "質問です。"), ("sato", "答えです。\n\n続きの段落です。")],
+    ),
+    "ASCII and full-width colon on one line": (
+        "山田太郎: 質問です。\n佐藤花子：答えです。続きです。\n山田太郎: 次の質問ですか?\n",
+        {"convention": "label-colon", "labels": LABELS},
+        [("yamada", "質問です。"), ("sato", "答えです。続きです。"), ("yamada", "次の質問ですか?")],
+    ),
+    "【name】": (
+        "【山田太郎】質問です。\n【佐藤花子】答えです。\n",
+        {"convention": "bracket", "labels": LABELS},
+        [("yamada", "質問です。"), ("sato", "答えです。")],
+    ),
+    "name with an honorific": (
+        "山田氏: 質問です。\n佐藤氏：答えです。\n",
+        {"convention": "label-colon", "labels": SURNAMES},
+        [("yamada", "質問です。"), ("sato", "答えです。")],
+    ),
+    "surname followed by a space": (
+        "山田 質問です。\n佐藤\u3000答えです。\n",
+        {"convention": "label-colon", "labels": SURNAMES},
+        [("yamada", "質問です。"), ("sato", "答えです。")],
+    ),
+    "―― questions, unlabeled answers": (
+        "――最初の質問です。\n答えの一段落目です。\n\n答えの二段落目です。\n― 次の質問です。\n次の答えです。\n",
+        {"convention": "dash", **QA_ROLES},
+        [("yamada", "最初の質問です。"), ("sato", "答えの一段落目です。\n\n答えの二段落目です。"),
+         ("yamada", "次の質問です。"), ("sato", "次の答えです。")],
+    ),
+    "— (em dash) questions": (
+        "—質問です。\n答えです。\n",
+        {"convention": "dash", **QA_ROLES},
+        [("yamada", "質問です。"), ("sato", "答えです。")],
+    ),
+    "Q: / A:": (
+        "Q: 質問です。\nA: 答えです。\nＱ：次の質問。\nＡ：次の答え。\n",
+        {"convention": "qa", **QA_ROLES},
+        [("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次の質問。"), ("sato", "次の答え。")],
+    ),
+    "labels discovered when the YAML lists none": (
+        "山田: 質問です。\n佐藤: 答えです。\n山田: 次です。\n佐藤: はい。\n",
+        {},
+        [("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次です。"), ("sato", "はい。")],
+    ),
+}
+
+
+def parse(tmp_path, body: str, transcript: dict):
+    text = "見出しの一行\n\n" + body
+    corpus = load_corpus(make_corpus(tmp_path / "corpus", text, transcript=transcript))
+    return text, parse_article(corpus.articles[0], corpus.speakers)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_convention_gives_the_right_turns(tmp_path, name):
+    body, transcript, expected = CASES[name]
+    text, doc = parse(tmp_path, body, transcript)
+    assert [(t.speaker_id, text[t.start : t.end]) for t in doc.turns if t.kind == "interview"] == expected
+    assert "".join(text[s.start : s.end] for s in doc.segments) == text
+
+
+def test_check_reports_discovered_labels(tmp_path):
+    body, transcript, _expected = CASES["labels discovered when the YAML lists none"]
+    root = make_corpus(tmp_path / "corpus", "見出しの一行\n\n" + body, transcript=transcript)
+    result = CliRunner().invoke(cli, ["check", "--corpus", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "discovered: 山田 -> yamada, 佐藤 -> sato" in result.output
+
+
+def test_discovered_labels_naming_nobody_are_reported(tmp_path):
+    with pytest.raises(InputError, match=r"name no known speaker: 田中 \(2x\), 鈴木 \(2x\)"):
+        parse(tmp_path, "田中: 質問です。\n鈴木: 答えです。\n田中: 次。\n鈴木: はい。\n", {})
