@@ -172,6 +172,15 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _declared_id(path: Path):
+    data = load_yaml(path)
+    return data.get("id") if isinstance(data, dict) else None
+
+
+def _declared_line(path: Path) -> int | None:
+    return line_of(load_yaml(path), ("id",))
+
+
 def load_corpus(root: Path) -> Corpus:
     root = Path(root)
     if not root.is_dir():
@@ -186,6 +195,14 @@ def load_corpus(root: Path) -> Corpus:
             raise InputError(
                 text_path, "article text has no YAML beside it",
                 f"add {text_path.with_suffix('.yaml').name} with its metadata",
+            )
+    stems = {p.stem: p for p in yaml_paths}
+    for path in yaml_paths:
+        declared = _declared_id(path)
+        if declared is not None and declared != path.stem and declared in stems:
+            raise InputError(
+                path, f"duplicate article id {declared!r}: {stems[declared].name} has it too",
+                "give each article its own id (the file name)", line=_declared_line(path),
             )
     articles = [load_article(p, speakers) for p in yaml_paths]
     shared = {name: file_sha256(root / name) for name in SHARED_FILES if (root / name).exists()}
