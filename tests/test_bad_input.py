@@ -46,7 +46,8 @@ def test_empty_text_file(tmp_path, existing_db):
 
 def test_binary_content(tmp_path, existing_db):
     root = make_corpus(tmp_path / "c", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    fails_cleanly(root, existing_db, "a1.txt:3: binary content (NUL byte)"  # after two line breaks)
+    # the NUL byte follows two line breaks (\r\n and \n), so it is on line 3
+    fails_cleanly(root, existing_db, "a1.txt:3: binary content (NUL byte)")
 
 
 def test_shift_jis_is_named_and_the_encoding_key_then_works(tmp_path, existing_db):
