@@ -129,6 +129,24 @@ def _results(parsed: list[ParsedDocument], extractor: Extractor, with_tokens: bo
         _WORK.clear()
 
 
+def remove_stale_temporaries(db_path: Path) -> None:
+    """Delete temporary files left by builds that were killed (their process is gone)."""
+    for leftover in db_path.parent.glob(f".{db_path.name}.tmp-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -152,6 +170,8 @@ def build(
     extractor.precheck(corpus.articles)
     parsed = {a.id: parse_article(a, corpus.speakers) for a in corpus.articles}
 
+    if db_path.parent.exists():
+        remove_stale_temporaries(db_path)
     plan = plan_build(db_path, corpus, with_tokens, full)
     stats = BuildStats(mode=plan.mode, reason=plan.reason)
     if plan.mode == "unchanged":

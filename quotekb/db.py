@@ -1,8 +1,9 @@
 """Engine creation and the DDL that SQLAlchemy models do not express (FTS, views).
 
-Full-text tables and views are declared once here. Virtual tables are created with the
-schema (rows go into them article by article); views are (re)created by one idempotent function at the end of every build, so
-schema.sql, the build and the tests all see the same schema.
+Full-text tables are declared once here and views in views.py. Virtual tables are
+created with the schema (rows go into them article by article); views are (re)created
+by one idempotent function at the end of every build, so schema.sql, the build and the
+tests all see the same schema.
 """
 
 from __future__ import annotations

@@ -99,8 +99,10 @@ def export_package(db_path: Path, out_dir: Path, metadata_path: Path) -> list[st
             {"name": "Apache-2.0", "path": "https://www.apache.org/licenses/LICENSE-2.0",
              "title": "Code and derived annotations"},
         ],
-        "sources": [{"title": metadata.get("source", "corpus/"),
-                     "description": "Article texts remain their publishers' and are included for quotation and research."}],
+        "sources": [{
+            "title": metadata.get("source", "corpus/"),
+            "description": "Article texts remain their publishers' and are included for quotation and research.",
+        }],
         "resources": resources,
     }
     (tmp / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -16,10 +16,10 @@ from sqlalchemy import Connection, Integer
 
 from .models import Base
 
-# Insert order respects foreign keys; deletion runs in reverse.
+# Insert order respects foreign keys.
 TABLE_ORDER = [
-    "speakers", "topics", "entities", "documents", "speaker_labels", "segments", "sections", "turns", "sentences", "tokens",
-    "sentences_fts", "key_points", "claims", "sentence_topics", "claim_topics", "analogies",
+    "speakers", "topics", "entities", "documents", "speaker_labels", "segments", "sections", "turns",
+    "sentences", "tokens", "sentences_fts", "key_points", "claims", "sentence_topics", "claim_topics", "analogies",
     "analogy_mentions", "analogy_markers", "mentions",
 ]
 # Virtual tables have no model: columns and the table their rowid follows.
@@ -119,8 +119,8 @@ def delete_document(conn: Connection, document_id: str) -> None:
     sentence_ids = "SELECT id FROM sentences WHERE document_id = :doc"
     claim_ids = "SELECT id FROM claims WHERE document_id = :doc"
     statements = [
-        f"INSERT INTO sentences_trigram(sentences_trigram, rowid, text) "
-        f"SELECT 'delete', id, text FROM sentences WHERE document_id = :doc",
+        "INSERT INTO sentences_trigram(sentences_trigram, rowid, text) "
+        "SELECT 'delete', id, text FROM sentences WHERE document_id = :doc",
         f"DELETE FROM sentences_fts WHERE rowid IN ({sentence_ids})",
         f"DELETE FROM tokens WHERE sentence_id IN ({sentence_ids})",
         "DELETE FROM mentions WHERE document_id = :doc",

@@ -1,0 +1,207 @@
+"""Deterministic, incremental, parallel and crash-safe builds over several articles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import yaml
+from datasette.app import Datasette
+
+from conftest import CORPUS, REPO, SEED_ID
+from quotekb.build import build
+
+sys.path.insert(0, str(REPO / "scripts"))
+from synth_corpus import make_corpus as make_synthetic  # noqa: E402
+
+
+def dump(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def content(db: Path) -> dict[str, list[tuple]]:
+    """What a reader sees, independent of integer ids: texts, kinds and claim ids."""
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "documents": conn.execute("SELECT id, sha256, text FROM documents ORDER BY id").fetchall(),
+            "sentences": conn.execute(
+                "SELECT document_id, position, speaker_id, kind, start, \"end\", text FROM sentences "
+                "ORDER BY document_id, position").fetchall(),
+            "claims": conn.execute(
+                "SELECT id, document_id, kind, hedged, attributed_to, text FROM claims ORDER BY id").fetchall(),
+            "topics": conn.execute("SELECT claim_id, topic_id FROM claim_topics ORDER BY 1, 2").fetchall(),
+            "analogies": sorted(conn.execute(
+                "SELECT m.document_id, m.analogy_id, m.role, coalesce(m.stance, ''), s.position, s.text "
+                "FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id").fetchall()),
+            "tokens": conn.execute("SELECT count(*), sum(start), sum(length(surface)) FROM tokens").fetchall(),
+            "search": conn.execute(
+                "SELECT rowid FROM sentences_trigram WHERE sentences_trigram MATCH '\"太陽光\"' ORDER BY 1").fetchall()
+            and conn.execute(
+                "SELECT s.document_id, s.position FROM sentences_trigram t JOIN sentences s ON s.id = t.rowid "
+                "WHERE sentences_trigram MATCH '\"太陽光\"' ORDER BY 1, 2").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def corpus3(tmp_path_factory) -> Path:
+    """The seed plus two synthetic articles recombined from it."""
+    root = tmp_path_factory.mktemp("three") / "corpus"
+    make_synthetic(root, 2, seed=7, source=CORPUS)
+    shutil.copy(CORPUS / "articles" / f"{SEED_ID}.txt", root / "articles")
+    shutil.copy(CORPUS / "articles" / f"{SEED_ID}.yaml", root / "articles")
+    return root
+
+
+def copy(root: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(root, target)
+    return target
+
+
+def test_two_full_builds_dump_identically(corpus3, tmp_path):
+    build(corpus3, tmp_path / "a.db")
+    build(corpus3, tmp_path / "b.db")
+    lines = dump(tmp_path / "a.db")
+    assert lines == dump(tmp_path / "b.db")
+    assert sum(line.startswith('INSERT INTO "documents"') for line in lines) == 3
+
+
+def test_parallel_build_equals_serial_build(corpus3, tmp_path):
+    build(corpus3, tmp_path / "serial.db")
+    build(corpus3, tmp_path / "parallel.db", jobs=2)
+    assert dump(tmp_path / "serial.db") == dump(tmp_path / "parallel.db")
+
+
+def test_only_the_changed_article_is_reprocessed(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    assert build(root, db).articles == 3
+    unchanged = build(root, db)
+    assert (unchanged.mode, unchanged.articles) == ("unchanged", 0)
+
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    text_path.write_text(text_path.read_text(encoding="utf-8").replace(
+        "はい、少しです。", "はい、少しだけです。"), encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("incremental", 1)
+    build(root, tmp_path / "fresh.db", full=True)
+    assert content(db) == content(tmp_path / "fresh.db")
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM claims WHERE text = 'はい、少しだけです。'").fetchone()[0] == 1
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
+
+
+def test_a_yaml_change_reprocesses_its_article(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    yaml_path = sorted((root / "articles").glob("syn_*.yaml"))[0]
+    data = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    data["description"] = "edited"
+    yaml_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("incremental", 1)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT description FROM documents WHERE id = ?", (yaml_path.stem,)).fetchone()[0] == "edited"
+
+
+def test_a_shared_file_change_reprocesses_every_article(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    topics = root / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace(
+        "label_en: Hype cycle", "label_en: Hype cycles"), encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("full", 3)
+    assert "topics.yaml" in stats.reason
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT label_en FROM topics WHERE id = 'hype-cycle'").fetchone()[0] == "Hype cycles"
+
+
+def test_a_removed_article_leaves_no_rows(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    victim = sorted((root / "articles").glob("syn_*.yaml"))[0]
+    victim.unlink()
+    victim.with_suffix(".txt").unlink()
+    stats = build(root, db)
+    assert (stats.mode, stats.removed, stats.articles) == ("incremental", 1, 0)
+    conn = sqlite3.connect(db)
+    for table in ("documents", "sentences", "claims", "turns", "segments", "mentions", "analogy_mentions"):
+        column = "id" if table == "documents" else "document_id"
+        assert conn.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (victim.stem,)).fetchone()[0] == 0
+    orphans = conn.execute("SELECT count(*) FROM tokens WHERE sentence_id NOT IN (SELECT id FROM sentences)").fetchone()
+    assert orphans[0] == 0
+    fts = conn.execute("SELECT count(*) FROM sentences_fts WHERE rowid NOT IN (SELECT id FROM sentences)").fetchone()
+    assert fts[0] == 0
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def ds3(corpus3, tmp_path_factory, datasette_config, datasette_metadata):
+    db = tmp_path_factory.mktemp("ds3") / "quotekb.db"
+    build(corpus3, db)
+    datasette = Datasette(immutables=[str(db)], config=datasette_config, metadata=datasette_metadata)
+    await datasette.invoke_startup()
+    return datasette
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("table", ["claims", "turns", "sentences"])
+async def test_several_articles_facet_by_document(ds3, corpus3, table):
+    data = (await ds3.client.get(f"/quotekb/{table}.json?_extra=facet_results&_size=0")).json()
+    facet = data["facet_results"]["results"]["document_id"]["results"]
+    documents = {item["value"] for item in facet}
+    assert documents == {p.stem for p in (corpus3 / "articles").glob("*.yaml")}
+    assert all(item["count"] > 0 for item in facet)
+
+
+KILL_AFTER = [0.3, 0.8, 1.5, 2.5, 4.0]
+
+
+def test_sigkill_at_any_moment_leaves_the_previous_database(tmp_path):
+    root = tmp_path / "corpus"
+    make_synthetic(root, 40, seed=3, source=CORPUS)
+    db = tmp_path / "db" / "quotekb.db"
+    build(CORPUS, db)  # the previous database: the seed alone
+    before = db.read_bytes()
+    quotekb = Path(sys.executable).parent / "quotekb"
+    killed_mid_build = 0
+    for delay in KILL_AFTER:
+        process = subprocess.Popen([str(quotekb), "build", "--corpus", str(root), "--db", str(db), "-q", "--full"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        if process.poll() is None:
+            killed_mid_build += 1
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        if db.read_bytes() != before:
+            # the build finished before the kill: the new database must be whole
+            assert process.returncode == 0
+            before = db.read_bytes()
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] >= 1
+        conn.close()
+    assert killed_mid_build >= 3, "the corpus built too fast to be killed mid-build"
+    # the next build cleans up what the killed ones left and succeeds
+    stats = build(root, db, full=True)
+    assert stats.articles == 40
+    assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
