@@ -114,10 +114,36 @@ def _first_sentence(paragraph: str) -> str | None:
     return m.group(0) if m and m.group(0).endswith("。") else None
 
 
-def _article(seed: Seed, rng: random.Random, number: int, target_bytes: int) -> tuple[str, dict]:
+class Deck:
+    """Draws items in shuffled rounds: every item is used once before any is used again.
+
+    Curated values in the shared YAML files (e.g. stance quotes in analogies.yaml) must be
+    found somewhere in the corpus, so even a corpus of a few articles contains every turn,
+    lead paragraph and heading of the seed at least once.
+    """
+
+    def __init__(self, items: list, rng: random.Random):
+        self.items, self.rng, self.pending = list(items), rng, []
+
+    def draw(self, accept=lambda _item: True):
+        if not self.pending:
+            self.pending = self.rng.sample(self.items, len(self.items))
+        for i, item in enumerate(self.pending):
+            if accept(item):
+                return self.pending.pop(i)
+        candidates = [item for item in self.items if accept(item)]
+        return self.rng.choice(candidates) if candidates else None
+
+
+@dataclass
+class Decks:
+    turns: Deck
+    leads: Deck
+    headings: Deck
+
+
+def _article(seed: Seed, rng: random.Random, decks: Decks, number: int, target_bytes: int) -> tuple[str, dict]:
     article_id = f"{PREFIX}{number:05d}"
-    heading = rng.choice(seed.headings)
-    title = f"{heading[0]}(合成記事その{number})"
     published = (dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(1096))).isoformat()
     with_furniture = rng.random() < 0.5
     with_key_points = rng.random() < 0.5
@@ -129,17 +155,15 @@ def _article(seed: Seed, rng: random.Random, number: int, target_bytes: int) -> 
     budget = max(target_bytes - front_budget, 2000)
     chosen: list[tuple[str, list[str]]] = []
     used = 0
-    remaining_labels = sorted({label for label, _ in seed.turns})
     while used < budget:
         previous = chosen[-1][0] if chosen else None
-        candidates = [t for t in seed.turns if t[0] != previous] or seed.turns
-        fitting = [t for t in candidates if size(t[1]) <= budget - used]
-        if not fitting:
+        turn = decks.turns.draw(lambda t, previous=previous, room=budget - used:
+                                t[0] != previous and size(t[1]) <= room and t not in chosen)
+        if turn is None:
             break
-        turn = rng.choice(fitting)
         chosen.append(turn)
         used += size(turn[1])
-    for label in remaining_labels:  # every label of the YAML mapping occurs in the text
+    for label in sorted({label for label, _ in seed.turns}):  # every label of the YAML occurs
         if all(t[0] != label for t in chosen):
             options = [t for t in seed.turns if t[0] == label]
             chosen.append(min(options, key=lambda t: size(t[1])))
@@ -147,10 +171,18 @@ def _article(seed: Seed, rng: random.Random, number: int, target_bytes: int) -> 
     n_sections = max(1, min(rng.randint(2, 4), len(chosen) // 2))
     cuts = sorted(rng.sample(range(1, len(chosen)), n_sections - 1)) if n_sections > 1 else []
     bounds = [0, *cuts, len(chosen)]
+    headings: list[list[str]] = []
+    for _ in range(n_sections):
+        headings.append(decks.headings.draw(lambda h: h not in headings) or rng.choice(seed.headings))
+    title = f"{headings[0][0]}(合成記事その{number})"
 
     # summary and lead paragraphs, without repeating one within the article
-    paragraphs = rng.sample(seed.leads, len(seed.leads))
-    take = lambda k: [paragraphs.pop() if paragraphs else rng.choice(seed.leads) for _ in range(k)]  # noqa: E731
+    leads: list[str] = []
+
+    def take(k: int) -> list[str]:
+        for _ in range(k):
+            leads.append(decks.leads.draw(lambda p: p not in leads) or rng.choice(seed.leads))
+        return leads[-k:]
 
     lines: list[str] = []
     meta_lines = {"boilerplate": [], "notes": [], "key_points_intro": None}
@@ -189,7 +221,7 @@ def _article(seed: Seed, rng: random.Random, number: int, target_bytes: int) -> 
         lines.extend(take(1))
     for s in range(n_sections):
         lines.append(f"{s + 1:02d}")
-        lines.extend(rng.choice(seed.headings))
+        lines.extend(headings[s])
         for _label, turn_lines in chosen[bounds[s] : bounds[s + 1]]:
             lines.extend(turn_lines)
 
@@ -225,6 +257,7 @@ def make_corpus(out_dir: Path, n_articles: int, seed: int = 0, source: Path = DE
     out_dir, source = Path(out_dir), Path(source)
     base = load_seed(source, article_id)
     rng = random.Random(seed)
+    decks = Decks(Deck(base.turns, rng), Deck(base.leads, rng), Deck(base.headings, rng))
     articles = out_dir / "articles"
     articles.mkdir(parents=True, exist_ok=True)
     for stale in sorted(articles.glob(f"{PREFIX}*")):
@@ -233,7 +266,7 @@ def make_corpus(out_dir: Path, n_articles: int, seed: int = 0, source: Path = DE
         shutil.copyfile(shared, out_dir / shared.name)
     total = 0
     for number in range(1, n_articles + 1):
-        text, meta = _article(base, rng, number, target_bytes)
+        text, meta = _article(base, rng, decks, number, target_bytes)
         stem = articles / f"{PREFIX}{number:05d}"
         stem.with_suffix(".txt").write_bytes(text.encode("utf-8"))
         header = f"# Synthetic article generated by scripts/synth_corpus.py from {base.id} (seed {seed}).\n"

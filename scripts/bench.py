@@ -1,0 +1,404 @@
+"""Benchmarks, measured in one run: build speed and memory, rebuilds, Datasette latency.
+
+    python scripts/bench.py [--quick] [--no-readme] [--readme PATH] [--profile]
+
+Prints a markdown table (metric | value | target | ok) and writes it into README.md
+between <!-- bench:start --> and <!-- bench:end --> (skipped with a warning when the
+markers are missing). --quick uses 100/20 synthetic articles instead of 1,000/100 and
+fewer requests (for tests). --profile also prints the 15 functions with the highest
+cumulative time of an in-process build of 100 synthetic articles.
+
+Every comparison is between numbers measured in this same run on this machine:
+  - seed build: `quotekb build` in a subprocess vs its floor, a subprocess that imports
+    sudachipy, loads the core dictionary and tokenizes the same text (best of 3 each);
+  - in-process seed build with and without the token layer, and its tokens per second;
+  - synthetic corpora (scripts/synth_corpus.py): build throughput vs raw Sudachi
+    tokenization of the same texts in this process, peak RSS of each build in a fresh
+    subprocess (os.wait4 rusage), rebuild after one article changes, `--jobs` when the
+    CLI has it;
+  - Datasette (`quotekb serve` on a free 127.0.0.1 port) on the large database: p50/p95
+    of sequential requests to the search stored query and to the claims facet page.
+All temporary files live under one tempfile.mkdtemp() directory, removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+REPO = SCRIPTS.parent
+sys.path.insert(0, str(SCRIPTS))
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402
+from loadtest import SEARCH_WORDS, facet_path, percentile, quotekb_command, serve  # noqa: E402
+from synth_corpus import make_corpus  # noqa: E402
+
+CORPUS = REPO / "corpus"
+README = REPO / "README.md"
+SECTION = "bench"
+
+# A fresh interpreter that builds and reports BuildStats as JSON (rusage comes from wait4).
+CHILD_BUILD = """
+import json, sys
+from pathlib import Path
+from quotekb.build import build
+stats = build(Path(sys.argv[1]), Path(sys.argv[2]))
+print(json.dumps({"seconds": stats.seconds, "chars": stats.chars, "articles": stats.articles,
+                  "counts": dict(stats.counts), "mode": getattr(stats, "mode", "full"),
+                  "reason": getattr(stats, "reason", "")}))
+"""
+
+# The floor of a seed build: interpreter start, sudachipy import, core dictionary, tokenizing.
+CHILD_FLOOR = """
+import sys
+from sudachipy import Dictionary, SplitMode
+tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.A)
+text = open(sys.argv[1], encoding="utf-8").read()
+n = sum(len(tokenizer.tokenize(p)) for p in text.splitlines() if p.strip())
+print(n)
+"""
+
+
+@dataclass
+class Row:
+    metric: str
+    value: str
+    target: str = "-"
+    ok: bool | None = None
+
+    def cells(self) -> list[str]:
+        ok = "-" if self.ok is None else ("yes" if self.ok else "**no**")
+        return [self.metric, self.value, self.target, ok]
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| metric | value | target | ok |", "|---|---|---|---|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def wall(argv: list[str], **kwargs) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, **kwargs)
+    return time.perf_counter() - started
+
+
+def child_build(corpus: Path, db: Path) -> dict:
+    """Build in a fresh interpreter; returns its BuildStats, wall seconds and peak RSS (MiB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", CHILD_BUILD, str(corpus), str(db)],
+                               cwd=REPO, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    out = process.stdout.read()
+    process.stdout.close()
+    # wait4 gives this child's own rusage (RUSAGE_CHILDREN would be the max over all children)
+    _pid, status, rusage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"build of {corpus} failed with status {process.returncode}")
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    result["wall"] = elapsed
+    result["rss_mib"] = rusage.ru_maxrss / 1024  # Linux: KiB
+    return result
+
+
+def paragraphs(corpus: Path) -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted((corpus / "articles").glob("*.txt"))]
+    return [line for text in texts for line in text.splitlines() if line.strip()]
+
+
+def raw_sudachi_seconds(texts: list[str]) -> float:
+    """Tokenizing these paragraphs with Sudachi (mode A, core) in this process."""
+    from quotekb import nlp
+
+    tokenizer = nlp.dictionary().tokenizer(mode=nlp.MODE)
+    tokenizer.tokenize("ウォームアップ")
+    started = time.perf_counter()
+    for text in texts:
+        for i in range(0, len(text), nlp.CHUNK_CHARS):
+            tokenizer.tokenize(text[i : i + nlp.CHUNK_CHARS])
+    return time.perf_counter() - started
+
+
+def best_of(n: int, fn) -> float:
+    return min(fn() for _ in range(n))
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds < 100 else f"{seconds:.0f} s"
+
+
+def rate(n: float) -> str:
+    return f"{n / 1e6:.2f} M" if n >= 1e6 else f"{n / 1e3:.1f} k"
+
+
+def append_sentence(path: Path) -> None:
+    """Change one article: one more paragraph at the end of its last turn."""
+    raw = path.read_bytes().decode("utf-8")
+    nl = "\r\n" if "\r\n" in raw else "\n"
+    body, tail = raw.rstrip("\r\n"), raw[len(raw.rstrip("\r\n")):]
+    added = "この段落はベンチマークの再ビルド計測のために追加されました。"
+    path.write_bytes((body + nl + nl + added + tail).encode("utf-8"))
+
+
+def build_jobs_available() -> bool:
+    help_text = subprocess.run([*quotekb_command(), "build", "--help"], capture_output=True, text=True, cwd=REPO).stdout
+    return "--jobs" in help_text
+
+
+# -- the measurements ------------------------------------------------------------------
+
+class Paths:
+    """A fresh database path for every build that must be a full one (builds are incremental)."""
+
+    def __init__(self, work: Path):
+        self.work, self.n = work, 0
+
+    def db(self, name: str) -> Path:
+        self.n += 1
+        path = self.work / f"{name}-{self.n}" / "quotekb.db"
+        path.parent.mkdir(parents=True)
+        return path
+
+
+def bench_seed_cli(work: Path, paths: Paths, rows: list[Row]) -> None:
+    seed_texts = sorted((CORPUS / "articles").glob("*.txt"))
+    chars = sum(len(p.read_text(encoding="utf-8")) for p in seed_texts)
+    all_text = work / "seed-text.txt"
+    all_text.write_text("\n".join(p.read_text(encoding="utf-8") for p in seed_texts), encoding="utf-8")
+    log("seed build in a subprocess vs its floor, best of 3")
+
+    def cli() -> float:
+        return wall([*quotekb_command(), "build", "--corpus", str(CORPUS), "--db", str(paths.db("seed")), "-q"],
+                    cwd=REPO)
+
+    build_s = best_of(3, cli)
+    floor_s = best_of(3, lambda: wall([sys.executable, "-c", CHILD_FLOOR, str(all_text)], cwd=REPO))
+    rows.append(Row(f"seed build, `quotekb build` subprocess ({len(seed_texts)} article, {chars:,} chars), best of 3",
+                    f"{fmt_s(build_s)} = {build_s / floor_s:.1f}x floor"))
+    rows.append(Row("floor: python + import sudachipy + core dictionary + tokenize the seed, best of 3",
+                    fmt_s(floor_s)))
+
+
+def bench_seed_tokens(paths: Paths, rows: list[Row]) -> None:
+    from quotekb.build import build
+
+    log("seed build in process, with and without tokens, best of 3")
+    build(CORPUS, paths.db("warm"))  # imports, dictionary, caches
+    no_tokens = best_of(3, lambda: build(CORPUS, paths.db("seed-no-tokens"), with_tokens=False).seconds)
+    stats = None
+
+    def with_tokens() -> float:
+        nonlocal stats
+        stats = build(CORPUS, paths.db("seed-tokens"), with_tokens=True)
+        return stats.seconds
+
+    full = best_of(3, with_tokens)
+    tokens = stats.counts.get("tokens", 0)
+    layer = full - no_tokens
+    rows.append(Row("seed build in process: without token layer / with it, best of 3",
+                    f"{fmt_s(no_tokens)} / {fmt_s(full)}"))
+    layer_rate = f"{rate(tokens / layer)} tokens/s (token layer alone)" if layer > 0 else "n/a"
+    rows.append(Row(f"token layer: {tokens:,} tokens, +{layer:.2f} s",
+                    f"{layer_rate}; {rate(tokens / full)} tokens/s overall"))
+
+
+def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small: int) -> tuple[Path, Path]:
+    corpora = {}
+    for n in (small, large):
+        corpora[n] = work / f"syn{n}"
+        make_corpus(corpora[n], n, seed=0, source=CORPUS)
+    results = {}
+    raw = {}
+    dbs = {}
+    for n in (small, large):
+        dbs[n] = paths.db(f"syn{n}")
+        log(f"build of {n} synthetic articles in a fresh process")
+        results[n] = child_build(corpora[n], dbs[n])
+        texts = paragraphs(corpora[n])
+        raw[n] = sum(map(len, texts)) / raw_sudachi_seconds(texts)
+    for n in (small, large):
+        r = results[n]
+        throughput = r["chars"] / r["seconds"]
+        ratio = throughput / raw[n]
+        rows.append(Row(
+            f"build {n:,} synthetic articles ({r['chars']:,} chars, {r['counts'].get('tokens', 0):,} tokens)",
+            f"{fmt_s(r['seconds'])} in build() ({fmt_s(r['wall'])} wall): {rate(throughput)} chars/s"
+            f" = {ratio:.2f}x raw Sudachi ({rate(raw[n])} chars/s)",
+            ">= 0.5x raw Sudachi", ratio >= 0.5))
+    ratio = results[large]["rss_mib"] / results[small]["rss_mib"]
+    rows.append(Row(f"peak RSS, build of {large:,} vs {small:,} articles (fresh processes)",
+                    f"{results[large]['rss_mib']:.0f} MiB vs {results[small]['rss_mib']:.0f} MiB = {ratio:.2f}x",
+                    "<= 1.5x", ratio <= 1.5))
+
+    large_db = dbs[large]
+    middle = sorted((corpora[large] / "articles").glob("*.txt"))[large // 2]
+    append_sentence(middle)
+    log(f"rebuild after changing {middle.name}")
+    again = child_build(corpora[large], large_db)
+    share = again["wall"] / results[large]["wall"]
+    mode = again.get("mode", "full")
+    rows.append(Row(f"rebuild of {large:,} articles after one changed (wall, same db path, build mode: {mode})",
+                    f"{fmt_s(again['wall'])} = {share:.0%} of the full build ({fmt_s(results[large]['wall'])})",
+                    "< 10% of full build", share < 0.10))
+
+    if build_jobs_available():
+        log("parallel build --jobs 2")
+        par_db = paths.db("parallel")
+        cmd = [*quotekb_command(), "build", "--corpus", str(corpora[large]), "--db", str(par_db), "--jobs", "2", "-q"]
+        single = results[large]["wall"]  # the single-process build above, also a fresh interpreter
+        parallel = wall(cmd, cwd=REPO)
+        speedup = single / parallel
+        rows.append(Row(f"parallel build `--jobs 2`, {large:,} articles ({os.cpu_count()} cores)",
+                        f"{fmt_s(parallel)} vs {fmt_s(single)} single = {speedup:.2f}x",
+                        ">= 1.5x single", speedup >= 1.5))
+    else:
+        rows.append(Row(f"parallel build, {large:,} articles", "not available (`quotekb build` has no --jobs)",
+                        ">= 1.5x single on 2 cores", None))
+    return corpora[large], large_db
+
+
+def bench_datasette(corpus: Path, db: Path, rows: list[Row], requests: int) -> None:
+    with serve(db, corpus) as server:
+        log(f"Datasette at {server.base_url}: {requests} sequential requests per page")
+        with httpx.Client(base_url=server.base_url, timeout=60.0) as client:
+            facet = facet_path(client, server.base_url)
+            search = [f"/quotekb/search.json?{httpx.QueryParams(q=SEARCH_WORDS[i % len(SEARCH_WORDS)])}"
+                      for i in range(requests)]
+            measured = {}
+            for name, paths in (("search", search), ("facet", [facet] * requests)):
+                for path in paths[:5]:  # warm-up
+                    client.get(path)
+                times, failures = [], 0
+                for path in paths:
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    times.append(time.perf_counter() - started)
+                    failures += response.status_code != 200
+                measured[name] = (times, failures)
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        sentences = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+    for name, label, target_ms in (("search", "search stored query `/quotekb/search.json?q=...`", 20),
+                                   ("facet", f"facet page `{facet}`", 150)):
+        times, failures = measured[name]
+        p50, p95 = percentile(times, 50) * 1000, percentile(times, 95) * 1000
+        note = f", {failures} non-200" if failures else ""
+        rows.append(Row(f"{label}, {len(times)} sequential requests, {sentences:,} sentences",
+                        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms{note}", f"p50 < {target_ms} ms",
+                        p50 < target_ms and not failures))
+
+
+def profile_build(work: Path, n: int = 100, top: int = 15) -> str:
+    from quotekb.build import build
+
+    corpus = work / f"profile{n}"
+    make_corpus(corpus, n, seed=0, source=CORPUS)
+    paths = Paths(work / "profile")
+    build(CORPUS, paths.db("warm"))
+    db = paths.db("profiled")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    build(corpus, db)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def environment(large: int) -> str:
+    from importlib.metadata import version
+
+    return (f"Measured by `make bench` ({large:,}-article synthetic corpus from scripts/synth_corpus.py) on "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+            f"SudachiPy {version('sudachipy')}, Datasette {version('datasette')}.")
+
+
+def write_readme(body: str, readme: Path) -> None:
+    from readme_sections import replace_section
+
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    if f"<!-- {SECTION}:start -->" not in text or f"<!-- {SECTION}:end -->" not in text:
+        log(f"warning: {readme} has no <!-- {SECTION}:start --> ... <!-- {SECTION}:end --> markers; not written")
+        return
+    try:
+        replace_section(SECTION, body, readme)
+    except SystemExit as error:  # replace_section reports missing markers this way
+        log(f"warning: {error}; not written")
+        return
+    log(f"table written into {readme}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100/20 articles and fewer requests (for tests)")
+    parser.add_argument("--no-readme", action="store_true", help="do not write the table into README.md")
+    parser.add_argument("--readme", type=Path, default=README, help="README to write the table into")
+    parser.add_argument("--profile", action="store_true",
+                        help="also print the top 15 cumulative functions of a 100-article in-process build")
+    args = parser.parse_args(argv)
+    large, small, requests = (100, 20, 30) if args.quick else (1000, 100, 200)
+
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="quotekb-bench-"))
+    rows: list[Row] = []
+    paths = Paths(work)
+    failed = []
+
+    def guarded(name: str, fn, *fn_args):
+        """One group of measurements; a failure becomes a row, and the others still run."""
+        try:
+            return fn(*fn_args)
+        except Exception as error:  # noqa: BLE001 - reported in the table and on stderr
+            traceback.print_exc()
+            failed.append(name)
+            rows.append(Row(name, f"error: {type(error).__name__}: {str(error).splitlines()[0][:160]}",
+                            "runs", False))
+            return None
+
+    profile = None
+    try:
+        guarded("seed build vs floor", bench_seed_cli, work, paths, rows)
+        guarded("seed build with/without tokens", bench_seed_tokens, paths, rows)
+        built = guarded("synthetic corpus builds", bench_synthetic, work, paths, rows, large, small)
+        if built:
+            guarded("Datasette latency", bench_datasette, *built, rows, requests)
+        if args.profile:
+            profile = guarded("cProfile of a 100-article build", profile_build, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    body = table(rows) + "\n\n" + environment(large)
+    print(body)
+    if profile:
+        print("\ncProfile, in-process build of 100 synthetic articles, top 15 by cumulative time:\n")
+        print(profile)
+    log(f"done in {time.perf_counter() - started:.0f} s")
+    if failed:
+        log(f"failed: {', '.join(failed)}; README not written")
+        return 1
+    if not args.no_readme:
+        write_readme(body, args.readme)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
