@@ -223,7 +223,7 @@ CREATE TABLE sentences (
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
 );
 
-CREATE VIRTUAL TABLE sentences_fts USING fts5(terms, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M* P* S*'");
+CREATE VIRTUAL TABLE sentences_fts USING fts5(terms, spans UNINDEXED, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M* P* S*'");
 
 CREATE VIRTUAL TABLE sentences_trigram USING fts5(text, content = 'sentences', content_rowid = 'id', tokenize = 'trigram');
 
@@ -310,6 +310,12 @@ CREATE INDEX ix_claim_topics_topic_id ON claim_topics (topic_id);
 CREATE INDEX ix_claims_attributed_to ON claims (attributed_to);
 
 CREATE INDEX ix_claims_document_id ON claims (document_id);
+
+CREATE INDEX ix_claims_hedged ON claims (hedged);
+
+CREATE INDEX ix_claims_kind ON claims (kind);
+
+CREATE INDEX ix_claims_position ON claims (position);
 
 CREATE INDEX ix_claims_section_id ON claims (section_id);
 

@@ -23,8 +23,10 @@ VIRTUAL_TABLES: dict[str, str] = {
     # Every space-separated normalized form is one FTS token: the tokenizer splits on
     # whitespace only (all letter, number, mark, punctuation and symbol categories are
     # token characters), so Sudachi's segmentation is kept exactly, 10% included.
+    # `spans` holds each term's sentence-relative start-end, so matches found by FTS5
+    # highlight() map back to the original characters without tokenizing again.
     "sentences_fts": (
-        "CREATE VIRTUAL TABLE sentences_fts USING fts5(terms, tokenize = "
+        "CREATE VIRTUAL TABLE sentences_fts USING fts5(terms, spans UNINDEXED, tokenize = "
         "\"unicode61 remove_diacritics 0 categories 'L* N* Co M* P* S*'\")"
     ),
     # Raw sentence text for substring search of 3+ characters.

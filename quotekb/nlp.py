@@ -153,6 +153,36 @@ def match_spans(text: str, user_input: str | None, offset: int = 0) -> list[tupl
 
 
 HIGHLIGHT = ("\u27e6", "\u27e7")  # ⟦ ⟧: rare in text, visible in JSON and CSV
+# What FTS5 highlight() is asked to put around matched terms (never in a term).
+FTS_MARKS = ("\x01", "\x02")
+
+
+def mark_matches(text: str | None, highlighted_terms: str | None, spans: str | None) -> str:
+    """Wrap the characters of the terms FTS5 marked as matches in ⟦…⟧.
+
+    highlighted_terms is highlight(sentences_fts, 0, FTS_MARKS) of the space-joined
+    terms, spans their sentence-relative offsets: pure string work, no tokenizing.
+    """
+    if not text or not highlighted_terms or not spans:
+        return text or ""
+    offsets = [tuple(map(int, pair.split("-"))) for pair in spans.split(" ")]
+    matched: list[tuple[int, int]] = []
+    inside = False
+    for index, term in enumerate(highlighted_terms.split(" ")):
+        opened = FTS_MARKS[0] in term
+        if (inside or opened) and index < len(offsets):
+            start, end = offsets[index]
+            if matched and matched[-1][1] >= start - 1 and not opened:
+                matched[-1] = (matched[-1][0], end)  # the rest of a phrase
+            else:
+                matched.append((start, end))
+        inside = (inside or opened) and FTS_MARKS[1] not in term
+    out, cursor = [], 0
+    for start, end in matched:
+        out += [text[cursor:start], HIGHLIGHT[0], text[start:end], HIGHLIGHT[1]]
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
 
 
 def highlight(text: str | None, user_input: str | None) -> str:

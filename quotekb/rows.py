@@ -28,8 +28,8 @@ def token_rows(sentences: list[dict]) -> tuple[list[dict], list[dict]]:
     """Sudachi tokens of every sentence, and the terms the full-text index stores."""
     tokens, fts = [], []
     for sentence in sentences:
-        terms = []
-        sentence_id = sentence["id"]
+        terms, spans = [], []
+        sentence_id, base = sentence["id"], sentence["start"]
         for token in nlp.tokenize(sentence["text"], offset=sentence["start"]):
             searchable = token.searchable
             tokens.append({
@@ -41,8 +41,9 @@ def token_rows(sentences: list[dict]) -> tuple[list[dict], list[dict]]:
             })
             if searchable:
                 terms.append(token.normalized_form)
+                spans.append(f"{token.start - base}-{token.end - base}")
         # the index stores exactly what nlp.terms() would give, without tokenizing twice
-        fts.append({"rowid": sentence["id"], "terms": nlp.join_terms(terms)})
+        fts.append({"rowid": sentence_id, "terms": nlp.join_terms(terms), "spans": " ".join(spans)})
     return tokens, fts
 
 
@@ -114,7 +115,9 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = Tru
     first = ids.take("key_points", len(doc.key_points))
     rows["key_points"] = [
         {"id": first + i, "document_id": article.id, "number": k.number,
-         "start": k.start, "end": k.end, "text": text[k.start : k.end]}
+         "start": k.start, "end": k.end, "text": text[k.start : k.end],
+         # filled by the knowledge layer when a transcript sentence matches
+         "sentence_id": None, "sentence_count": None, "speaker_id": None, "similarity": None}
         for i, k in enumerate(doc.key_points)
     ]
     return rows

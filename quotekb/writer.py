@@ -23,7 +23,7 @@ TABLE_ORDER = [
     "analogy_mentions", "analogy_markers", "mentions",
 ]
 # Virtual tables have no model: columns and the table their rowid follows.
-VIRTUAL = {"sentences_fts": (("rowid", "terms"), "sentences")}
+VIRTUAL = {"sentences_fts": (("rowid", "terms", "spans"), "sentences")}
 
 
 def _integer_id_tables() -> set[str]:
@@ -74,7 +74,7 @@ class Rebaser:
                 continue
             for row in batch:
                 for col, shift in shifts:
-                    if row[col] is not None:
+                    if row.get(col) is not None:
                         row[col] += shift
         for table, n in used.items():
             self.base[table] += n

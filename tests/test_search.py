@@ -180,3 +180,16 @@ async def test_property_any_text_gives_http_200(ds, q):
     assert response.status_code == 200
     response = await ds.client.get("/quotekb/sentences.json", params={"_search": q})
     assert response.status_code == 200
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("q", QUERIES)
+async def test_snippet_marks_agree_with_retokenizing(ds, db, q):
+    # the stored query marks matches from FTS5 highlight() and stored spans; tokenizing
+    # each sentence again must mark exactly the same characters
+    rows = (await ds.client.get("/quotekb/search.json", params={"q": q, "_shape": "array"})).json()
+    assert rows
+    for row in rows:
+        text = db.execute("SELECT text FROM sentences WHERE id = ?", (row["sentence_id"],)).fetchone()[0]
+        assert row["snippet"] == nlp.highlight(text, q)
+        assert nlp.HIGHLIGHT[0] in row["snippet"]

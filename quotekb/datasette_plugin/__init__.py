@@ -3,7 +3,8 @@
 SQL functions (every connection):
   sudachi_query(text)      user input -> safe FTS5 MATCH expression (see nlp.fts_query)
   sudachi_tokens(text)     JSON array of the normalized terms of text
-  sudachi_highlight(t, q)  t with the matches of q wrapped in ⟦…⟧
+  sudachi_highlight(t, q)  t with the matches of q wrapped in ⟦…⟧ (tokenizes t)
+  quotekb_mark(t, h, s)    the same from FTS5 highlight() output h and stored spans s
 Table search: tables listed under plugins.quotekb.search in datasette.yaml get the
 normal search box, run through sudachi_query against their FTS table, so facets and
 filters combine with it.
@@ -38,6 +39,7 @@ def prepare_connection(conn) -> None:
     conn.create_function("sudachi_query", 1, sudachi_query, deterministic=True)
     conn.create_function("sudachi_tokens", 1, sudachi_tokens, deterministic=True)
     conn.create_function("sudachi_highlight", 2, sudachi_highlight, deterministic=True)
+    conn.create_function("quotekb_mark", 3, nlp.mark_matches, deterministic=True)
 
 
 def _search_config(datasette, database: str) -> dict[str, dict]:
