@@ -34,7 +34,7 @@ from .extract import Extractor
 from .knowledge_files import load_knowledge
 from .parse import ParsedDocument, parse_article
 from .rows import IdAllocator, document_rows
-from .writer import Rebaser, delete_document, write_rows
+from .writer import Rebaser, delete_document, pack, write_rows
 
 
 @dataclass
@@ -100,6 +100,7 @@ _WORK: dict = {}
 
 
 def _process(index: int) -> tuple[dict, Counter, set]:
+    """Rows of one article, packed for the writer (and for the pipe from a worker)."""
     doc: ParsedDocument = _WORK["parsed"][index]
     extractor: Extractor = _WORK["extractor"]
     ids = IdAllocator()
@@ -107,7 +108,7 @@ def _process(index: int) -> tuple[dict, Counter, set]:
     used_before = set(extractor.used_stances)
     if _WORK["with_tokens"]:
         extractor.document_rows(doc.article, rows, ids)
-    return rows, ids.counts, extractor.used_stances - used_before
+    return pack(rows), ids.counts, extractor.used_stances - used_before
 
 
 def _worker_init() -> None:
@@ -124,7 +125,7 @@ def _results(parsed: list[ParsedDocument], extractor: Extractor, with_tokens: bo
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs, initializer=_worker_init) as pool:
             # imap keeps article order, so ids are the same as in a serial build
-            yield from pool.imap(_process, range(len(parsed)), chunksize=2)
+            yield from pool.imap(_process, range(len(parsed)), chunksize=4)
     finally:
         _WORK.clear()
 
@@ -191,8 +192,7 @@ def build(
             create_schema(engine)
         with engine.begin() as conn:
             if plan.mode == "full":
-                for name, batch in extractor.global_rows(corpus).items():
-                    write_rows(conn, {name: batch}, stats.counts)
+                write_rows(conn, pack(extractor.global_rows(corpus)), stats.counts)
                 rebaser = Rebaser()
             else:
                 for article_id in plan.removed + plan.changed:

@@ -3,8 +3,8 @@
 Row dicts come with document-local ids (1, 2, ...). `Rebaser` shifts every integer id
 and every foreign key pointing at one by the table's current maximum, using the
 foreign keys declared on the models, so no table-specific code is needed here.
-Inserts go through the connection's DBAPI executemany in table order, the fastest
-path SQLite offers (see DESIGN.md, insert speeds).
+Inserts go through the DBAPI executemany of the build's SQLAlchemy connection, in
+table order: the fastest path SQLite offers (see DESIGN.md, insert speeds).
 """
 
 from __future__ import annotations
@@ -57,6 +57,36 @@ REFERENCES = _references()
 ID_TABLES = sorted(_integer_id_tables())
 
 
+# A packed batch: the table's columns in insert order and one list of values per row.
+# Lists pickle far more cheaply than dicts between worker processes, and SQLite's
+# executemany takes them as they are.
+Packed = dict[str, list[list]]
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    if table in VIRTUAL:
+        return VIRTUAL[table][0]
+    return tuple(c.name for c in Base.metadata.tables[table].columns)
+
+
+COLUMNS = {table: _columns(table) for table in TABLE_ORDER}
+
+
+def pack(rows: dict[str, list[dict]]) -> Packed:
+    """Row dicts -> value lists in COLUMNS order (missing optional columns are NULL)."""
+    packed = {}
+    for table, batch in rows.items():
+        if table not in COLUMNS or not batch:
+            continue
+        columns = COLUMNS[table]
+        getter = itemgetter(*columns)
+        try:
+            packed[table] = [list(getter(row)) for row in batch]
+        except KeyError:
+            packed[table] = [[row.get(c) for c in columns] for row in batch]
+    return packed
+
+
 class Rebaser:
     """Shifts document-local ids onto the database, table by table."""
 
@@ -66,48 +96,39 @@ class Rebaser:
             for table in ID_TABLES:
                 self.base[table] = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
 
-    def apply(self, rows: dict[str, list[dict]], used: Counter) -> None:
-        for table, batch in rows.items():
-            shifts = [(col, self.base[target]) for col, target in REFERENCES.get(table, {}).items()
-                      if self.base[target]]
-            if not shifts:
-                continue
-            for row in batch:
-                for col, shift in shifts:
-                    if row.get(col) is not None:
-                        row[col] += shift
+    def apply(self, packed: Packed, used: Counter) -> None:
+        for table, batch in packed.items():
+            columns = COLUMNS[table]
+            shifts = [(columns.index(col), self.base[target])
+                      for col, target in REFERENCES.get(table, {}).items() if self.base[target]]
+            for index, shift in shifts:
+                for row in batch:
+                    if row[index] is not None:
+                        row[index] += shift
         for table, n in used.items():
             self.base[table] += n
 
 
-def _columns(table: str) -> tuple[str, ...]:
-    if table in VIRTUAL:
-        return VIRTUAL[table][0]
-    return tuple(c.name for c in Base.metadata.tables[table].columns)
-
-
 _INSERTS = {
-    table: (cols, f"INSERT INTO {table} ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})")
-    for table in TABLE_ORDER for cols in [_columns(table)]
+    table: f"INSERT INTO {table} ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
+    for table, cols in COLUMNS.items()
 }
+_SENTENCE_ID = COLUMNS["sentences"].index("id")
 
 
-def write_rows(conn: Connection, rows: dict[str, list[dict]], counts: Counter) -> None:
+def write_rows(conn: Connection, packed: Packed, counts: Counter) -> None:
+    # the DBAPI connection inside the SQLAlchemy transaction: executemany takes the
+    # value lists as they are, with no per-row parameter processing
+    dbapi = conn.connection.driver_connection
     for table in TABLE_ORDER:
-        batch = rows.get(table)
+        batch = packed.get(table)
         if not batch:
             continue
-        columns, sql = _INSERTS[table]
-        getter = itemgetter(*columns)
-        try:
-            values = [getter(row) for row in batch]
-        except KeyError:  # optional columns left unset (e.g. a build without the token layer)
-            values = [tuple(row.get(c) for c in columns) for row in batch]
-        conn.exec_driver_sql(sql, values)
+        dbapi.executemany(_INSERTS[table], batch)
         counts[table] += len(batch)
     # the trigram index reads the sentences just written (external content)
-    if rows.get("sentences"):
-        ids = [r["id"] for r in rows["sentences"]]
+    if packed.get("sentences"):
+        ids = [row[_SENTENCE_ID] for row in packed["sentences"]]
         conn.exec_driver_sql(
             "INSERT INTO sentences_trigram(rowid, text) SELECT id, text FROM sentences WHERE id BETWEEN ? AND ?",
             (min(ids), max(ids)),

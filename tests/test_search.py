@@ -193,3 +193,10 @@ async def test_snippet_marks_agree_with_retokenizing(ds, db, q):
         text = db.execute("SELECT text FROM sentences WHERE id = ?", (row["sentence_id"],)).fetchone()[0]
         assert row["snippet"] == nlp.highlight(text, q)
         assert nlp.HIGHLIGHT[0] in row["snippet"]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_search_is_ranked(ds):
+    rows = (await ds.client.get("/quotekb/search.json", params={"q": "モデル", "_shape": "array"})).json()
+    ranks = [r["rank"] for r in rows]
+    assert len(ranks) > 10 and ranks == sorted(ranks)
