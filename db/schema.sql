@@ -131,6 +131,7 @@ CREATE TABLE key_points (
 	"end" INTEGER NOT NULL, 
 	text TEXT NOT NULL, 
 	sentence_id INTEGER, 
+	end_sentence_id INTEGER, 
 	sentence_count INTEGER, 
 	speaker_id VARCHAR, 
 	similarity FLOAT, 
@@ -140,6 +141,7 @@ CREATE TABLE key_points (
 	CONSTRAINT ck_similarity CHECK (similarity IS NULL OR similarity BETWEEN 0 AND 1), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id), 
+	FOREIGN KEY(end_sentence_id) REFERENCES sentences (id), 
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
 );
 

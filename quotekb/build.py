@@ -27,9 +27,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import sqlalchemy.exc
+
 from . import nlp
 from .corpus import Corpus, load_corpus
 from .db import apply_extras, create_schema, make_engine, schema_sql
+from .errors import InputError
 from .extract import Extractor
 from .knowledge_files import load_knowledge
 from .parse import ParsedDocument, parse_article
@@ -61,8 +64,19 @@ def schema_version() -> str:
     return hashlib.sha256(schema_sql().encode("utf-8")).hexdigest()[:16]
 
 
+@cache
+def code_version() -> str:
+    """Hash of the package's sources: a fixed parser or rule reprocesses everything."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def build_info(corpus: Corpus, with_tokens: bool) -> dict[str, str]:
-    info = {"schema_version": schema_version(), "with_tokens": str(int(with_tokens))}
+    info = {"schema_version": schema_version(), "code_version": code_version(), "with_tokens": str(int(with_tokens))}
     info.update({f"sha256:{name}": digest for name, digest in sorted(corpus.shared_hashes.items())})
     return info
 
@@ -166,6 +180,8 @@ def build(
 ) -> BuildStats:
     started = time.perf_counter()
     corpus_dir, db_path = Path(corpus_dir), Path(db_path)
+    if db_path.is_dir():
+        raise InputError(db_path, "is a directory", "pass the database file, e.g. --db db/quotekb.db")
     corpus = load_corpus(corpus_dir)
     extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
     extractor.precheck(corpus.articles)
@@ -176,11 +192,17 @@ def build(
     plan = plan_build(db_path, corpus, with_tokens, full)
     stats = BuildStats(mode=plan.mode, reason=plan.reason)
     if plan.mode == "unchanged":
+        # mark it current, so `serve` (which compares times) does not rebuild again
+        os.utime(db_path)
         stats.seconds = time.perf_counter() - started
         return stats
     echo(f"{plan.mode} build ({plan.reason})")
 
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(db_path.parent, f"cannot create the directory ({error.strerror})",
+                         "choose a writable --db path") from None
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     todo = [parsed[article_id] for article_id in plan.changed]
@@ -223,6 +245,15 @@ def build(
         _fsync(tmp)
         os.replace(tmp, db_path)
         _fsync(db_path.parent)
+    except (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError) as error:
+        # input that slipped past validation: still one line, and the old file stays
+        tmp.unlink(missing_ok=True)
+        raise InputError(corpus_dir, f"the corpus breaks a database constraint ({error})",
+                         "run quotekb check and report this input as a quotekb bug") from None
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise InputError(db_path, f"cannot write the database ({error.strerror})",
+                         "check the path, free disk space and permissions") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

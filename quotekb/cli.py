@@ -44,6 +44,10 @@ db_option = click.option(
     "--db", "db_path", type=click.Path(path_type=Path), default=DEFAULT_DB,
     show_default=True, help="SQLite database to write.",
 )
+read_db_option = click.option(
+    "--db", "db_path", type=click.Path(path_type=Path), default=DEFAULT_DB,
+    show_default=True, help="SQLite database to read (built by quotekb build).",
+)
 
 
 @cli.command()
@@ -114,6 +118,10 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
     from .build import build as run_build
     from .serve import datasette_command, is_stale
 
+    if db_path.suffix != ".db" or db_path.stem != "quotekb":
+        # Datasette names the database after the file, and datasette.yaml configures "quotekb"
+        raise InputError(db_path, "the served database must be named quotekb.db",
+                         "build into a directory of its own, e.g. --db out/quotekb.db")
     if is_stale(db_path, corpus_dir):
         click.echo(f"{db_path} is missing or older than {corpus_dir}/: building")
         run_build(corpus_dir, db_path, echo=click.echo)
@@ -150,7 +158,7 @@ def export() -> None:
 
 
 @export.command("claims")
-@db_option
+@read_db_option
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True,
               help="A JSON array, or one JSON object per line.")
 @click.option("--speaker", help="Only claims said by this speaker id.")
@@ -195,7 +203,7 @@ def export_schema() -> None:
 
 
 @export.command("package")
-@db_option
+@read_db_option
 @click.option("--metadata", "metadata_path", type=click.Path(path_type=Path), default=Path("metadata.yaml"),
               show_default=True, help="Datasette metadata with the table and column descriptions.")
 @click.argument("directory", type=click.Path(path_type=Path))

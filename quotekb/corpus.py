@@ -7,6 +7,7 @@ so `quotekb check` and `quotekb build` fail the same way before touching any dat
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -118,7 +119,7 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker]) -> Article:
     text_path = yaml_path.with_suffix(".txt")
     meta = load_yaml(yaml_path)
     if not isinstance(meta, dict):
-        raise InputError(yaml_path, "article YAML must be a mapping", "see README, 'Adding an article'")
+        raise InputError(yaml_path, "article YAML must be a mapping", "see README, 'Add an article'")
     validate(meta, "article", yaml_path)
     if meta.get("id", article_id) != article_id:
         raise InputError(
@@ -131,6 +132,15 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker]) -> Article:
                 yaml_path, f"unknown speaker {meta[key]!r} as {key}",
                 "add it to corpus/speakers.yaml or fix the id", line=line_of(meta, (key,)),
             )
+    try:
+        date.fromisoformat(meta["published_on"])
+    except ValueError:
+        raise InputError(yaml_path, f"published_on {meta['published_on']!r} is not a calendar date",
+                         "write it as YYYY-MM-DD", line=line_of(meta, ("published_on",))) from None
+    for alias, speaker_id in (meta.get("aliases") or {}).items():
+        if speaker_id not in speakers:
+            raise InputError(yaml_path, f"alias {alias!r} names unknown speaker {speaker_id!r}",
+                             "use an id from corpus/speakers.yaml", line=line_of(meta, ("aliases", alias)))
     labels = dict(meta["transcript"].get("labels") or {})
     for label, speaker_id in labels.items():
         if speaker_id not in speakers:
@@ -155,6 +165,10 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker]) -> Article:
     check_size(text_path)
     raw = text_path.read_bytes()
     text, encoding = decode_article(raw, text_path, meta.get("encoding"), yaml_path)
+    for alias in meta.get("aliases") or {}:
+        if alias not in text:
+            raise InputError(yaml_path, f"alias {alias!r} does not occur in the text",
+                             "copy it exactly from the text, or remove it", line=line_of(meta, ("aliases", alias)))
     return Article(
         id=article_id,
         text_path=text_path,

@@ -16,9 +16,9 @@ class InputError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = self.path or "quotekb"
-        if self.line is not None:
+        where = self.path or ""
+        if where and self.line is not None:
             where = f"{where}:{self.line}"
         # newlines would break the one-line contract, so fold anything that slipped in
-        text = f"{where}: {self.problem}; {self.fix}"
+        text = f"{where}: {self.problem}; {self.fix}" if where else f"{self.problem}; {self.fix}"
         return " ".join(text.split())

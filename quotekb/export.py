@@ -19,10 +19,17 @@ QUOTE_CONTEXT = 32  # characters of prefix/suffix in the TextQuoteSelector
 
 
 def connect_readonly(db_path: Path) -> sqlite3.Connection:
-    if not Path(db_path).exists():
+    """Open a quotekb database read-only, or say in one line why it cannot be."""
+    if not Path(db_path).is_file():
         raise InputError(db_path, "database not found", "run `quotekb build` first or pass --db")
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("SELECT 1 FROM claims LIMIT 1").fetchall()
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise InputError(db_path, "not a quotekb database (no claims table)",
+                         "pass the file `quotekb build` wrote, e.g. --db db/quotekb.db") from None
     return conn
 
 
@@ -71,8 +78,9 @@ def claims(conn: sqlite3.Connection, speaker=None, topic=None, kind=None, docume
     key_points: dict[int, list[int]] = {}
     for r in conn.execute(
         "SELECT k.number, s.id AS sentence_id FROM key_points k JOIN sentences first ON first.id = k.sentence_id "
-        "JOIN sentences s ON s.turn_id = first.turn_id AND s.position BETWEEN first.position "
-        "AND first.position + k.sentence_count - 1 ORDER BY k.number"
+        "JOIN sentences last ON last.id = k.end_sentence_id "
+        "JOIN sentences s ON s.turn_id = first.turn_id AND s.position BETWEEN first.position AND last.position "
+        "WHERE s.kind != 'question' ORDER BY k.number"
     ):
         key_points.setdefault(r["sentence_id"], []).append(r["number"])
     params = {"speaker": speaker, "topic": topic, "kind": kind, "document": document}
@@ -87,9 +95,10 @@ def claims(conn: sqlite3.Connection, speaker=None, topic=None, kind=None, docume
             "document": {"id": r["document_id"], "title": r["document_title"], "published_on": r["published_on"]},
             "section": None if r["section_number"] is None else {
                 "number": r["section_number"], "title": r["section_title"], "subtitle": r["section_subtitle"]},
-            "turn": {"id": r["turn_id"], "position": r["turn_position"]},
-            "sentence": {"id": r["sentence_id"], "position": r["sentence_position"],
-                         "position_in_turn": r["position_in_turn"]},
+            # positions, not integer row ids: ids depend on build history (incremental
+            # builds append), positions only on the article, so exports stay identical
+            "turn": {"position": r["turn_position"]},
+            "sentence": {"position": r["sentence_position"], "position_in_turn": r["position_in_turn"]},
             "span": {"start": start, "end": end},
             "quote": {"exact": text[start:end], "prefix": text[max(0, start - QUOTE_CONTEXT) : start],
                       "suffix": text[end : end + QUOTE_CONTEXT]},

@@ -27,17 +27,19 @@ def align(key_points: list[dict], sentences: list[dict], turns: dict[int, dict],
             for n in range(1, MAX_WINDOW + 1):
                 if i + n <= len(group):
                     first, last = group[i], group[i + n - 1]
-                    windows.append((first, n, " ".join(text[first["start"] : last["end"]].split())))
+                    windows.append((first, last, n, " ".join(text[first["start"] : last["end"]].split())))
     for point in key_points:
         target = " ".join(point["text"].split())
         best = max(
-            ((fuzz.ratio(target, candidate) / 100.0, -first["id"], n, first) for first, n, candidate in windows),
+            ((fuzz.ratio(target, candidate) / 100.0, -first["id"], n, first, last)
+             for first, last, n, candidate in windows),
             default=None,
             key=lambda item: item[:3],
         )
         if best is None:
             continue
-        score, _neg_id, n, first = best
+        score, _neg_id, n, first, last = best
         point["similarity"] = round(score, 4)
         if score >= THRESHOLD:
-            point.update(sentence_id=first["id"], sentence_count=n, speaker_id=first["speaker_id"])
+            point.update(sentence_id=first["id"], end_sentence_id=last["id"], sentence_count=n,
+                         speaker_id=first["speaker_id"])

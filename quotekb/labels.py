@@ -31,7 +31,6 @@ class LabelMatch:
     label: str
     label_end: int  # offset within the stripped line where the label (and colon) ends
     content_start: int  # offset within the stripped line where spoken text starts
-    role: str = "label"  # label | question | answer
 
 
 class LabelMatcher:
@@ -58,13 +57,12 @@ class LabelMatcher:
         if conv in ("auto", "label-colon") and (m := self._label_colon(line)):
             return m
         if conv == "dash" and self.interviewer and (d := DASHES.match(line)):
-            return LabelMatch(self.interviewer, line[: d.end()].strip(), d.end(), d.end(), "question")
+            return LabelMatch(self.interviewer, line[: d.end()].strip(), d.end(), d.end())
         if conv == "qa" and (q := QA.match(line)):
             letter = q.group(1).translate(str.maketrans("ＱＡ", "QA"))
             speaker = self.interviewer if letter == "Q" else self.interviewee
             if speaker:
-                role = "question" if letter == "Q" else "answer"
-                return LabelMatch(speaker, line[: q.end()].rstrip(), q.end(), q.end(), role)
+                return LabelMatch(speaker, line[: q.end()].rstrip(), q.end(), q.end())
         return None
 
     def _label_line(self, line: str) -> LabelMatch | None:
@@ -99,8 +97,9 @@ class LabelMatcher:
                 colon = i + (len(rest) - len(stripped)) + 1
                 content = colon + (len(line[colon:]) - len(line[colon:].lstrip(" \u3000")))
                 return LabelMatch(self.labels[label], label, colon, content)
-            # a surname-only label followed by a space: 佐藤 text
-            if rest[:1] in (" ", "\u3000") and stripped:
+            # a surname-only label followed by a space: 佐藤 text. Only when the YAML
+            # says label-colon: under auto, "山田太郎 さんの…" inside a turn is just text
+            if self.convention == "label-colon" and rest[:1] in (" ", "\u3000") and stripped:
                 return LabelMatch(self.labels[label], label, i, i + len(rest) - len(stripped))
         return None
 

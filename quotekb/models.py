@@ -208,6 +208,7 @@ class KeyPoint(Base):
     # (the first of `sentence_count` consecutive sentences), or NULL when even the best
     # candidate scored below the threshold; `similarity` is that best score either way
     sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id"), index=True)
+    end_sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id"))
     sentence_count: Mapped[int | None] = mapped_column(Integer)
     speaker_id: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     similarity: Mapped[float | None] = mapped_column(Float)

@@ -76,7 +76,7 @@ class Token:
 def _pos(pos_id: int) -> tuple[str, str]:
     """(major class, full tuple joined) for a part-of-speech id: computed once per id."""
     pos = dictionary().pos_of(pos_id)
-    return pos[0], ",".join(p for p in pos if p != "*")
+    return pos[0], ",".join(pos)
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:

@@ -13,10 +13,11 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import yaml
 from sqlalchemy import Boolean, Float, Integer
 
 from .errors import InputError
+from .export import connect_readonly
+from .yamlio import load_yaml
 from .models import Base
 
 
@@ -66,12 +67,13 @@ def _resource(table, descriptions: dict) -> dict:
 
 
 def export_package(db_path: Path, out_dir: Path, metadata_path: Path) -> list[str]:
-    if not Path(db_path).exists():
-        raise InputError(db_path, "database not found", "run `quotekb build` first or pass --db")
+    connect_readonly(db_path).close()  # exists and is a quotekb database
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(out_dir, "exists and is not a directory", "choose a new directory")
     if out_dir.exists() and any(out_dir.iterdir()):
         raise InputError(out_dir, "directory exists and is not empty", "choose a new directory or remove it")
-    metadata = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8")) if Path(metadata_path).exists() else {}
+    metadata = load_yaml(Path(metadata_path)) if Path(metadata_path).exists() else {}
     descriptions = metadata.get("databases", {}).get("quotekb", {}).get("tables", {})
     tmp = out_dir.with_name(f".{out_dir.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)

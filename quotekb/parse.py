@@ -20,7 +20,11 @@ LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 SECTION_NUMBER = re.compile(r"^(?:第\s*)?([0-9０-９]{1,3})(?:\s*章)?$")
 KEY_POINT = re.compile(r"^([0-9０-９]{1,2})\s*[.．)）、]\s*")
 BYLINE = re.compile(r"^(著者|筆者|文|記者|編集者|編集|翻訳|取材|構成|撮影|写真|出典|source)\s*[|｜:：/／]\s*\S")
-DATE = re.compile(r"^\d{4}(?:[-/.]\d{1,2}[-/.]\d{1,2}|年\d{1,2}月\d{1,2}日)")
+DATE = re.compile(r"^\d{4}(?:[-/.]\d{1,2}[-/.]\d{1,2}|年\d{1,2}月\d{1,2}日)$")
+# Section headings are titles: a line ending like a sentence is text, not a heading.
+SENTENCE_END = ("。", "．", "？", "?", "！", "!", "」", "）")
+MAX_HEADING_LINES = 3
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -45,6 +49,7 @@ class ParsedSegment:
 class ParsedSection:
     number: int
     start: int
+    line: int
     end: int = 0
     heading_lines: list[Line] = field(default_factory=list)
 
@@ -56,6 +61,7 @@ class ParsedTurn:
     section: int | None  # index into sections
     label: str | None
     paragraphs: list[tuple[int, int]] = field(default_factory=list)
+    line: int | None = None  # where the turn's label (or first line) is
 
     @property
     def start(self) -> int:
@@ -123,7 +129,7 @@ def map_discovered(found: dict[str, int], speakers: dict[str, Speaker], article:
             mapped[label] = prefixed.pop()
         else:
             unknown.append(label)
-    if unknown and not mapped:
+    if unknown:
         listed = ", ".join(f"{label} ({found[label]}x)" for label in unknown)
         raise InputError(
             article.yaml_path, f"speaker labels found in the text name no known speaker: {listed}",
@@ -167,6 +173,8 @@ class _Parser:
         self.credit_names = {n for n in names if n}
         self.boilerplate = set(meta.get("boilerplate", ()))
         self.notes = set(meta.get("notes", ()))
+        # curated lines that must each be found in the text (invariant 5)
+        self.found_lines: set[str] = set()
         self.segments: list[ParsedSegment] = []
         self.sections: list[ParsedSection] = []
         self.turns: list[ParsedTurn] = []
@@ -176,6 +184,7 @@ class _Parser:
         self.in_key_points = False
         self.in_heading = False
         self.turn: ParsedTurn | None = None
+        self.labels_used: set[str] = set()
 
     def error(self, line: Line | int | None, problem: str, fix: str) -> InputError:
         number = line.number if isinstance(line, Line) else line
@@ -199,8 +208,10 @@ class _Parser:
         is_key_point = self.in_key_points and KEY_POINT.match(content)
         self.in_key_points = bool(is_key_point)
         if content in self.boilerplate:
+            self.found_lines.add(content)
             self.seg("boilerplate", line.start, line.end, line)
         elif content in self.notes:
+            self.found_lines.add(content)
             self.seg("note", line.start, line.end, line)
         elif is_key_point:
             self.seg("key_point", line.start, line.end, line)
@@ -215,6 +226,7 @@ class _Parser:
             self.seg("byline", line.start, line.end, line)
             self.turn = None
         elif content == self.meta.get("key_points_intro"):
+            self.found_lines.add(content)
             self.seg("key_points_intro", line.start, line.end, line)
             self.in_key_points = True
             self.turn = None
@@ -234,10 +246,12 @@ class _Parser:
     # -- interview ----------------------------------------------------------------
     def interview(self, line: Line, content: str) -> bool:
         """Handle a line of the interview part; False when it belongs to the front matter."""
-        if self.seen["title"] and (m := SECTION_NUMBER.match(content)):
+        m = SECTION_NUMBER.match(content) if self.seen["title"] else None
+        if m and (not self.sections or _to_int(m.group(1)) == self.sections[-1].number + 1):
+            # only the next number opens a section: a paragraph reading "100" does not
             self.front_matter = False
             self.close_section(line.start)
-            self.sections.append(ParsedSection(_to_int(m.group(1)), line.start))
+            self.sections.append(ParsedSection(_to_int(m.group(1)), line.start, line.number))
             self.seg("section_number", line.start, line.end, line)
             self.in_heading = True
             self.turn = None
@@ -248,9 +262,11 @@ class _Parser:
             self.in_heading = False
             self.seg("speaker_label", line.start, line.start + label.label_end, line)
             self.turn = ParsedTurn(
-                "interview", label.speaker_id, len(self.sections) - 1 if self.sections else None, label.label
+                "interview", label.speaker_id, len(self.sections) - 1 if self.sections else None, label.label,
+                line=line.number,
             )
             self.turns.append(self.turn)
+            self.labels_used.add(label.label)
             if label.content_start < len(content):
                 self.seg("turn", line.start + label.content_start, line.end, line)
                 self.turn.paragraphs.append((line.start + label.content_start, line.end))
@@ -258,10 +274,16 @@ class _Parser:
         if self.front_matter:
             return False
         if content in self.boilerplate:
+            self.found_lines.add(content)
             self.seg("boilerplate", line.start, line.end, line)
         elif content in self.notes:
+            self.found_lines.add(content)
             self.seg("note", line.start, line.end, line)
-        elif self.in_heading:
+        elif (
+            self.in_heading
+            and len(self.sections[-1].heading_lines) < MAX_HEADING_LINES
+            and not content.endswith(SENTENCE_END)
+        ):
             self.seg("section_heading", line.start, line.end, line)
             self.sections[-1].heading_lines.append(line)
         elif self.turn is not None and self.turn.kind == "interview":
@@ -272,7 +294,8 @@ class _Parser:
             ):
                 # an unlabeled paragraph after a ―― question is the guest's answer
                 self.turn = ParsedTurn(
-                    "interview", self.matcher.interviewee, len(self.sections) - 1 if self.sections else None, None
+                    "interview", self.matcher.interviewee, len(self.sections) - 1 if self.sections else None, None,
+                    line=line.number,
                 )
                 self.turns.append(self.turn)
             self.seg("turn", line.start, line.end, line)
@@ -327,18 +350,36 @@ class _Parser:
             )
         for turn in self.turns:
             if not turn.paragraphs:
-                raise InputError(
-                    self.article.text_path,
-                    f"speaker label {turn.label!r} has no text after it",
-                    "remove the label or add what was said",
-                )
+                raise self.error(turn.line, f"speaker label {turn.label!r} has no text after it",
+                                 "remove the label or add what was said")
         for section in self.sections:
             if not section.heading_lines:
+                raise self.error(section.line, f"section {section.number:02d} has no heading",
+                                 "add a heading line after the section number")
+        numbers = [k.number for k in self.key_points]
+        for point in self.key_points:
+            if numbers.count(point.number) > 1:
+                raise self.error(point.line, f"key point {point.number} appears twice",
+                                 "renumber the key-point list")
+        # every curated value that quotes the text must be found in it
+        for label in self.article.labels:
+            if label not in self.labels_used:
                 raise InputError(
-                    self.article.text_path,
-                    f"section {section.number:02d} has no heading",
-                    "add a heading line after the section number",
+                    path, f"speaker label {label!r} never starts a turn in the text",
+                    "copy the label exactly as written in the text, or remove it",
+                    line=self.article.line_of_key("transcript", "labels", label),
                 )
+        for key in ("boilerplate", "notes"):
+            for index, value in enumerate(self.meta.get(key, ())):
+                if value not in self.found_lines:
+                    raise InputError(path, f"{key} line not found in the text: {value[:30]!r}",
+                                     "copy the line exactly from the text, or remove it",
+                                     line=self.article.line_of_key(key, index))
+        intro = self.meta.get("key_points_intro")
+        if intro is not None and intro not in self.found_lines:
+            raise InputError(path, f"key_points_intro not found as a line of the text: {intro[:30]!r}",
+                             "copy the line exactly from the text, or remove it",
+                             line=self.article.line_of_key("key_points_intro"))
 
     def split_all(self) -> list[ParsedSentence]:
         sentences = []
@@ -367,7 +408,8 @@ def tile(text: str, segments: list[ParsedSegment]) -> list[ParsedSegment]:
 
 
 def _line_number(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+    # CRLF, CR and LF all end a line, as in split_lines
+    return len(LINE_BREAK.findall(text, 0, offset)) + 1
 
 
 def parse_article(article: Article, speakers: dict[str, Speaker]) -> ParsedDocument:

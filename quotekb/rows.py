@@ -69,10 +69,11 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = Tru
         "char_count": len(text),
         "text": text,
     }]
-    first = ids.take("speaker_labels", len(article.labels))
+    labels = article.labels or doc.discovered_labels  # as declared, else as discovered
+    first = ids.take("speaker_labels", len(labels))
     rows["speaker_labels"] = [
         {"id": first + i, "document_id": article.id, "label": label, "speaker_id": speaker}
-        for i, (label, speaker) in enumerate(sorted(article.labels.items()))
+        for i, (label, speaker) in enumerate(sorted(labels.items()))
     ]
     first = ids.take("segments", len(doc.segments))
     rows["segments"] = [
@@ -117,7 +118,8 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = Tru
         {"id": first + i, "document_id": article.id, "number": k.number,
          "start": k.start, "end": k.end, "text": text[k.start : k.end],
          # filled by the knowledge layer when a transcript sentence matches
-         "sentence_id": None, "sentence_count": None, "speaker_id": None, "similarity": None}
+         "sentence_id": None, "end_sentence_id": None, "sentence_count": None, "speaker_id": None,
+         "similarity": None}
         for i, k in enumerate(doc.key_points)
     ]
     return rows

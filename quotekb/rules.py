@@ -15,12 +15,10 @@ Every match reports the words that made it, so each decision can be audited.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
-
-def fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+# rules must fold exactly as the indexed tokens are folded
+from .nlp import fold
 
 
 @dataclass

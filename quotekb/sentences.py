@@ -13,8 +13,12 @@ from collections.abc import Iterator
 TERMINATORS = frozenset("。．！？!?")
 OPENERS = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "〔": "〕", "《": "》", "〈": "〉"}
 CLOSERS = frozenset("」』）)】〕》〉\"'”’")
-# A quotation followed by a quotative particle is part of the sentence that quotes it.
-QUOTATIVE = ("と", "って")
+# A quotation followed by a quotative verb phrase is part of the sentence that quotes
+# it (「…。」と言った); 「はい。」とても… is two sentences.
+QUOTATIVE = (
+    "と言", "といい", "とい", "と述", "と語", "と思", "と話", "と答", "と説明", "と強調", "と指摘", "と考",
+    "と書", "と聞", "と主張", "と明か", "と訴", "と笑", "と尋", "と問", "との", "とし", "って",
+)
 STRIP = " \t\u3000\ufeff"
 QUESTION_ENDINGS = ("?", "？")
 
@@ -43,6 +47,9 @@ def _split(text: str, start: int, end: int, track_brackets: bool) -> Iterator[tu
             depth += 1
         elif track_brackets and ch in CLOSERS and depth > 0:
             depth -= 1
+        if ch == "．" and 0 < i and text[i - 1].isdigit() and i + 1 < end and text[i + 1].isdigit():
+            i += 1  # a full-width decimal point (1．5), not the end of a sentence
+            continue
         if ch in TERMINATORS and (depth == 0 or not track_brackets or _closes_quote(text, i, end, depth)):
             j = i + 1
             while j < end and (text[j] in TERMINATORS or text[j] in CLOSERS):

@@ -19,6 +19,17 @@ def _line_at(raw: bytes, index: int) -> int:
     return raw.count(b"\n", 0, index) + 1
 
 
+def _empty(path: Path) -> InputError:
+    return InputError(path, "text file is empty", "put the article text in it or remove it with its YAML")
+
+
+def _checked(text: str, encoding: str, path: Path) -> tuple[str, str]:
+    # whitespace the byte test cannot see: ideographic spaces, a lone BOM
+    if not text.strip(" \t\r\n\u3000\ufeff\u00a0"):
+        raise _empty(path)
+    return text, encoding
+
+
 def check_size(path: Path) -> None:
     """Refuse an oversized file before reading it into memory."""
     size = path.stat().st_size
@@ -32,7 +43,7 @@ def check_size(path: Path) -> None:
 def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path) -> tuple[str, str]:
     """Return (text, encoding name) or raise InputError."""
     if not raw.strip():
-        raise InputError(path, "text file is empty", "put the article text in it or remove it with its YAML")
+        raise _empty(path)
     nul = raw.find(b"\x00")
     if nul >= 0 and encoding is None:
         raise InputError(
@@ -41,7 +52,7 @@ def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path
         )
     if encoding is not None:
         try:
-            return raw.decode(encoding), encoding
+            return _checked(raw.decode(encoding), encoding, path)
         except LookupError:
             raise InputError(
                 yaml_path, f"unknown encoding {encoding!r}", "use a Python codec name such as cp932"
@@ -52,7 +63,7 @@ def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path
                 "fix the encoding: key in the YAML", line=_line_at(raw, exc.start),
             ) from None
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return _checked(raw.decode("utf-8"), "utf-8", path)
     except UnicodeDecodeError as exc:
         bad_line = _line_at(raw, exc.start)
     try:

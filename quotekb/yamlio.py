@@ -32,6 +32,12 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            # YAML reads yes/no/on/1 as booleans or numbers; every key here is text
+            raise InputError(
+                loader.name, f"key {key_node.value!r} is read as {type(key).__name__}, not text",
+                "quote it, e.g. \"yes\": ...", line=key_node.start_mark.line + 1,
+            )
         if key in result:
             raise InputError(
                 loader.name, f"duplicate key {key!r}", "keep one of the two entries",
@@ -63,7 +69,7 @@ def load_yaml(path: Path) -> Any:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(path, "file is missing", "create it (see README, 'Add an article')") from None
+        raise InputError(path, "file is missing", "create it (see README, 'Layout' and 'Add an article')") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -243,6 +243,16 @@ def _article(seed: Seed, rng: random.Random, decks: Decks, number: int, target_b
                 meta[key] = meta_lines[key]
         elif key in ("encoding", "url"):
             continue  # the synthetic text is UTF-8 and has no source page
+        elif key == "aliases":
+            # the build checks every alias against the text: keep those that occur
+            kept = {alias: sid for alias, sid in value.items() if alias in text}
+            if kept:
+                meta[key] = kept
+        elif key == "transcript":
+            # likewise every label must start a turn of this recombined text
+            labels = {label: sid for label, sid in (value.get("labels") or {}).items()
+                      if any(line.startswith(label) for line in text.splitlines())}
+            meta[key] = {**value, "labels": labels} if value.get("labels") else value
         else:
             meta[key] = value
     return text, meta

@@ -69,7 +69,8 @@ def filters_from_request(request, database, table, datasette):
 
 @hookimpl
 def render_cell(value, column):
-    # Highlight markers from sudachi_highlight become <mark> on HTML pages only.
+    # Highlight markers (⟦…⟧ from quotekb_mark or sudachi_highlight) become <mark>
+    # on HTML pages only; JSON and CSV keep the markers.
     if not isinstance(value, str) or nlp.HIGHLIGHT[0] not in value:
         return None
     escaped = html.escape(value)
