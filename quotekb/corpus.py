@@ -7,8 +7,8 @@ so `quotekb check` and `quotekb build` fail the same way before touching any dat
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path

@@ -17,8 +17,8 @@ from sqlalchemy import Boolean, Float, Integer
 
 from .errors import InputError
 from .export import connect_readonly
-from .yamlio import load_yaml
 from .models import Base
+from .yamlio import load_yaml
 
 
 def _field_type(column) -> dict:
