@@ -356,11 +356,12 @@ class _Parser:
             if not section.heading_lines:
                 raise self.error(section.line, f"section {section.number:02d} has no heading",
                                  "add a heading line after the section number")
-        numbers = [k.number for k in self.key_points]
+        numbers: set[int] = set()
         for point in self.key_points:
-            if numbers.count(point.number) > 1:
+            if point.number in numbers:  # report the second occurrence
                 raise self.error(point.line, f"key point {point.number} appears twice",
                                  "renumber the key-point list")
+            numbers.add(point.number)
         # every curated value that quotes the text must be found in it
         for label in self.article.labels:
             if label not in self.labels_used:
