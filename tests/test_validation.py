@@ -3,7 +3,6 @@ refused with the file and line, before anything is written."""
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
 
 from corpus_factory import make_corpus
