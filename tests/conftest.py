@@ -6,7 +6,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import yaml
+from datasette.app import Datasette
 
 from quotekb.build import build
 
@@ -44,3 +46,11 @@ def datasette_config() -> dict:
 @pytest.fixture(scope="session")
 def datasette_metadata() -> dict:
     return yaml.safe_load((REPO / "metadata.yaml").read_text(encoding="utf-8"))
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ds(seed_db, datasette_config, datasette_metadata):
+    """Datasette's own test client over the seed database, with the repo's config."""
+    datasette = Datasette(immutables=[str(seed_db)], config=datasette_config, metadata=datasette_metadata)
+    await datasette.invoke_startup()
+    return datasette

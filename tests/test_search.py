@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import pytest_asyncio
-from datasette.app import Datasette
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quotekb import nlp
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def ds(seed_db, datasette_config, datasette_metadata):
-    datasette = Datasette(immutables=[str(seed_db)], config=datasette_config, metadata=datasette_metadata)
-    await datasette.invoke_startup()
-    return datasette
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +115,8 @@ async def test_table_search_box_combines_with_facets(ds, sentences):
 async def test_kwic_gives_context_from_the_source(ds, seed_text, db):
     response = await ds.client.get("/quotekb/kwic.json", params={"q": "思う", "_shape": "array"})
     rows = response.json()
-    expected = db.execute("SELECT count(*) FROM tokens WHERE normalized_form = '思う'").fetchone()[0]
+    texts = [r[0] for r in db.execute("SELECT text FROM sentences")]
+    expected = sum(t.normalized_form == "思う" for text in texts for t in nlp.tokenize(text))
     assert len(rows) == expected
     surfaces = {r["match"] for r in rows}
     assert {"思い", "思う", "思っ"} <= surfaces
@@ -169,7 +161,7 @@ async def test_ten_thousand_japanese_characters(ds, datasette_config):
     q = ("電気の未来、" * 2000)[:10000]
     for name in ("search", "kwic", "substring"):
         result = await ds.get_database("quotekb").execute(queries[name]["sql"], {"q": q})
-        assert isinstance(result.rows, list)
+        assert result.rows == []  # no sentence holds this phrase, and nothing failed
 
 
 @pytest.mark.asyncio(loop_scope="session")
