@@ -1,7 +1,7 @@
 """Corpus -> one transaction into a temporary SQLite file -> atomic rename over the DB.
 
-The corpus is read, validated and parsed before any file is opened for writing, so
-bad input never touches the database. The temporary file lives beside the target so
+The corpus is read and validated, and every article to be processed is parsed, before
+any file is opened for writing, so bad input never touches the database. The temporary file lives beside the target so
 the final os.replace is atomic, and it is fsynced first so a crash (even SIGKILL)
 leaves either the old database or the new one, never a torn file.
 
@@ -185,11 +185,14 @@ def build(
     corpus = load_corpus(corpus_dir)
     extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
     extractor.precheck(corpus.articles)
-    parsed = {a.id: parse_article(a, corpus.speakers) for a in corpus.articles}
-
     if db_path.parent.exists():
         remove_stale_temporaries(db_path)
     plan = plan_build(db_path, corpus, with_tokens, full)
+    # parse what will be processed, before any output: an unchanged article was parsed
+    # by the same code (build_info holds the code version) when it was built
+    by_id = {a.id: a for a in corpus.articles}
+    parsed = {article_id: parse_article(by_id[article_id], corpus.speakers) for article_id in plan.changed}
+
     stats = BuildStats(mode=plan.mode, reason=plan.reason)
     if plan.mode == "unchanged":
         # mark it current, so `serve` (which compares times) does not rebuild again

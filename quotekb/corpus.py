@@ -114,10 +114,12 @@ def load_speakers(path: Path) -> dict[str, Speaker]:
     return speakers
 
 
-def load_article(yaml_path: Path, speakers: dict[str, Speaker]) -> Article:
+def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None) -> Article:
     article_id = yaml_path.stem
     text_path = yaml_path.with_suffix(".txt")
-    meta = load_yaml(yaml_path)
+    yaml_bytes = yaml_path.read_bytes()
+    if meta is None:
+        meta = load_yaml(yaml_path)
     if not isinstance(meta, dict):
         raise InputError(yaml_path, "article YAML must be a mapping", "see README, 'Add an article'")
     validate(meta, "article", yaml_path)
@@ -177,22 +179,13 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker]) -> Article:
         text=text,
         encoding=encoding,
         sha256=hashlib.sha256(raw).hexdigest(),
-        yaml_sha256=file_sha256(yaml_path),
+        yaml_sha256=hashlib.sha256(yaml_bytes).hexdigest(),
         labels=labels,
     )
 
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _declared_id(path: Path):
-    data = load_yaml(path)
-    return data.get("id") if isinstance(data, dict) else None
-
-
-def _declared_line(path: Path) -> int | None:
-    return line_of(load_yaml(path), ("id",))
 
 
 def load_corpus(root: Path) -> Corpus:
@@ -211,13 +204,14 @@ def load_corpus(root: Path) -> Corpus:
                 f"add {text_path.with_suffix('.yaml').name} with its metadata",
             )
     stems = {p.stem: p for p in yaml_paths}
-    for path in yaml_paths:
-        declared = _declared_id(path)
+    metas = {path: load_yaml(path) for path in yaml_paths}  # each file parsed once
+    for path, meta in metas.items():
+        declared = meta.get("id") if isinstance(meta, dict) else None
         if declared is not None and declared != path.stem and declared in stems:
             raise InputError(
                 path, f"duplicate article id {declared!r}: {stems[declared].name} has it too",
-                "give each article its own id (the file name)", line=_declared_line(path),
+                "give each article its own id (the file name)", line=line_of(meta, ("id",)),
             )
-    articles = [load_article(p, speakers) for p in yaml_paths]
+    articles = [load_article(path, speakers, meta) for path, meta in metas.items()]
     shared = {name: file_sha256(root / name) for name in SHARED_FILES if (root / name).exists()}
     return Corpus(root=root, speakers=speakers, articles=articles, shared_hashes=shared)
