@@ -31,7 +31,7 @@ import sqlalchemy.exc
 
 from . import nlp
 from .corpus import Corpus, load_corpus
-from .db import apply_extras, create_schema, make_engine, schema_sql
+from .db import apply_extras, create_indexes, create_schema, make_engine, schema_sql
 from .errors import InputError
 from .extract import Extractor
 from .knowledge_files import load_knowledge
@@ -214,7 +214,7 @@ def build(
             shutil.copyfile(db_path, tmp)
         engine = make_engine(tmp)
         if plan.mode == "full":
-            create_schema(engine)
+            create_schema(engine, deferred_indexes=True)
         with engine.begin() as conn:
             if plan.mode == "full":
                 write_rows(conn, pack(extractor.global_rows(corpus)), stats.counts)
@@ -243,6 +243,7 @@ def build(
                 "INSERT INTO build_info (key, value) VALUES (?, ?)",
                 sorted(build_info(corpus, with_tokens).items()),
             )
+            create_indexes(conn)  # no-ops on an incremental build, which has them
             apply_extras(conn)
         engine.dispose()
         _fsync(tmp)

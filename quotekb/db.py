@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from .models import Base
 from .views import VIEWS
@@ -55,11 +56,24 @@ def make_engine(path: Path | str) -> Engine:
     return engine
 
 
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
+def create_schema(engine: Engine, deferred_indexes: bool = False) -> None:
+    """Tables and virtual tables; with deferred_indexes, secondary indexes wait for
+    create_indexes(), because building them once after a bulk load is much faster
+    than updating them row by row."""
     with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            conn.execute(CreateTable(table))
+            if not deferred_indexes:
+                for index in sorted(table.indexes, key=lambda i: i.name):
+                    conn.execute(CreateIndex(index))
         for statement in VIRTUAL_TABLES.values():
             conn.exec_driver_sql(statement)
+
+
+def create_indexes(conn) -> None:
+    for table in Base.metadata.sorted_tables:
+        for index in sorted(table.indexes, key=lambda i: i.name):
+            conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 def apply_extras(conn) -> None:
