@@ -266,7 +266,8 @@ CREATE TABLE tokens (
 	PRIMARY KEY (sentence_id, position), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id)
-);
+)
+ WITHOUT ROWID;
 
 CREATE TABLE topics (
 	id VARCHAR NOT NULL, 

@@ -219,7 +219,9 @@ class Token(Base):
     """One Sudachi morpheme (split mode A) of a sentence; documents.text[start:end] == surface."""
 
     __tablename__ = "tokens"
-    __table_args__ = (_span_check(),)
+    # the primary key is the storage order (WITHOUT ROWID): one B-tree instead of a
+    # rowid table plus a key index, and rows arrive in key order
+    __table_args__ = (_span_check(), {"sqlite_with_rowid": False})
 
     sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
