@@ -2,6 +2,9 @@
 
 Rules (frames and cue words from corpus/analogies.yaml and corpus/cues.yaml):
 - a sentence mentions a frame when one of the frame's cue alternatives matches it;
+- until the frame is proposed, only mentions in turns that also use comparison
+  wording (cues.yaml analogy_marker) count: naming the source domain in passing
+  raises no analogy;
 - mentions in the headline, summary and lead are the author's `framing`;
 - the first interview mention is the `proposal`; its speaker is `proposed_by`;
 - later mentions by the proposer are `elaboration`s, by anyone else `response`s;
@@ -41,11 +44,15 @@ def frame_rows(frame: Frame, document_id: str, sentences: list[dict], views: dic
     mentions: dict[int, dict] = {}
     proposer = proposal = None
     mentioning_turns: list[int] = []
+    # a frame is raised only by a turn that compares: naming 電気 in passing is no analogy
+    comparing_turns = {s["turn_id"] for s in sentences if s["id"] in markers}
     for s in sentences:
         matched = match_alternatives(list(frame.cues), views[s["id"]])
         if not matched:
             continue
         turn = turns[s["turn_id"]]
+        if proposer is None and s["turn_id"] not in comparing_turns:
+            continue
         if turn["kind"] != "interview":
             role = "framing"
         elif proposer is None:

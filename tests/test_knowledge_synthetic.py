@@ -109,3 +109,28 @@ def test_key_points_link_or_stay_unlinked_with_their_best_score(kb):
     assert linked["speaker_id"] == "sato" and linked["similarity"] == 1.0
     first = kb.execute("SELECT text FROM sentences WHERE id = ?", (linked["sentence_id"],)).fetchone()[0]
     assert first == "はい、少しです。" and linked["sentence_count"] == 2
+
+
+PASSING_MENTION = """見出しの一行
+
+01
+
+最初の章
+
+山田太郎:
+
+昨日は電気代が高かった。鉄道で来ました。
+
+佐藤花子:
+
+はい、そうですね。
+"""
+
+
+def test_naming_a_source_domain_without_comparing_raises_no_analogy(tmp_path):
+    root = make_corpus(tmp_path / "corpus", PASSING_MENTION)
+    build(root, tmp_path / "q.db")
+    conn = sqlite3.connect(tmp_path / "q.db")
+    assert conn.execute("SELECT count(*) FROM analogies").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM analogy_mentions").fetchone()[0] == 0
+    conn.close()
