@@ -118,10 +118,10 @@ def _process(index: int) -> tuple[dict, Counter, set]:
     doc: ParsedDocument = _WORK["parsed"][index]
     extractor: Extractor = _WORK["extractor"]
     ids = IdAllocator()
-    rows = document_rows(doc, ids, _WORK["with_tokens"])
+    rows, views = document_rows(doc, ids, _WORK["with_tokens"])
     used_before = set(extractor.used_stances)
     if _WORK["with_tokens"]:
-        extractor.document_rows(doc.article, rows, ids)
+        extractor.document_rows(doc.article, rows, views, ids)
     return pack(rows), ids.counts, extractor.used_stances - used_before
 
 

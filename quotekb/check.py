@@ -25,8 +25,8 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
     ids = IdAllocator()
     for article in corpus.articles:
         doc = parse_article(article, corpus.speakers)
-        rows = document_rows(doc, ids)
-        extractor.document_rows(article, rows, ids)
+        rows, views = document_rows(doc, ids)
+        extractor.document_rows(article, rows, views, ids)
         per_speaker = Counter(t.speaker_id for t in doc.turns if t.kind == "interview")
         turns = ", ".join(f"{sid} {n}" for sid, n in sorted(per_speaker.items()))
         linked = sum(1 for k in rows["key_points"] if k.get("sentence_id"))

@@ -10,7 +10,7 @@ from . import analogies, claims, keypoints, mentions
 from .corpus import Article, Speaker
 from .knowledge_files import Knowledge
 from .mentions import compile_entities
-from .rules import SentenceView, match_alternatives
+from .rules import AlternativeIndex, SentenceView
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Extractor:
 
     def __post_init__(self) -> None:
         self.entity_pattern = compile_entities(self.knowledge.entities)
+        self.topic_index = AlternativeIndex([list(t.alternatives) for t in self.knowledge.topics])
 
     def precheck(self, articles: list[Article]) -> None:
         """Validation that needs the texts but no parsing: runs before any output."""
@@ -70,13 +71,12 @@ class Extractor:
         names.update(article.meta.get("aliases") or {})
         return names
 
-    def document_rows(self, article: Article, rows: dict[str, list[dict]], ids) -> None:
+    def document_rows(self, article: Article, rows: dict[str, list], views: dict[int, SentenceView], ids) -> None:
         """Add the knowledge tables to a document's rows (and fill sentence kinds and
         key-point alignment in place)."""
         cues = self.knowledge.cues
         document_id = article.id
         sentences = rows["sentences"]
-        views = _views(sentences, rows["tokens"])
         for s in sentences:
             s["kind"] = claims.sentence_kind(s["kind"], views[s["id"]], cues)
         turns = _turn_index(rows["turns"])
@@ -88,16 +88,16 @@ class Extractor:
         claim_of_sentence = {c["sentence_id"]: c["id"] for c in claim_rows}
 
         rows["sentence_topics"], rows["claim_topics"] = [], []
+        topics = self.knowledge.topics
         for s in sentences:
-            for topic in self.knowledge.topics:
-                matched = match_alternatives(list(topic.alternatives), views[s["id"]])
-                if matched:
-                    value = json.dumps(matched, ensure_ascii=False)
-                    rows["sentence_topics"].append({"sentence_id": s["id"], "topic_id": topic.id, "matched": value})
-                    if s["id"] in claim_of_sentence:
-                        rows["claim_topics"].append(
-                            {"claim_id": claim_of_sentence[s["id"]], "topic_id": topic.id, "matched": value}
-                        )
+            for index, matched in self.topic_index.match(views[s["id"]]).items():
+                topic_id = topics[index].id
+                value = json.dumps(matched, ensure_ascii=False)
+                rows["sentence_topics"].append({"sentence_id": s["id"], "topic_id": topic_id, "matched": value})
+                if s["id"] in claim_of_sentence:
+                    rows["claim_topics"].append(
+                        {"claim_id": claim_of_sentence[s["id"]], "topic_id": topic_id, "matched": value}
+                    )
 
         markers = {}
         for s in sentences:
@@ -140,25 +140,6 @@ class Extractor:
         analogies.check_curated_quotes(
             self.knowledge.frames, self.used_stances, self.knowledge.path / "analogies.yaml", self.document_ids
         )
-
-
-def _views(sentences: list[dict], tokens: list[dict]) -> dict[int, SentenceView]:
-    by_sentence: dict[int, list[dict]] = {}
-    for t in tokens:
-        by_sentence.setdefault(t["sentence_id"], []).append(t)
-    views = {}
-    for s in sentences:
-        toks = by_sentence.get(s["id"], [])
-        searchable = [t for t in toks if t["search_position"] is not None]
-        views[s["id"]] = SentenceView(
-            id=s["id"],
-            text=s["text"],
-            forms=[t["normalized_form"] for t in searchable],
-            spans=[(t["start"] - s["start"], t["end"] - s["start"]) for t in searchable],
-            pos=[t["pos_detail"] for t in toks],
-            first_in_turn=s["position_in_turn"] == 0,
-        )
-    return views
 
 
 def _turn_index(turn_rows: list[dict]) -> dict[int, dict]:

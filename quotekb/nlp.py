@@ -72,6 +72,36 @@ class Token:
         return self.pos not in SKIP_POS and bool(self.normalized_form.strip())
 
 
+@dataclass(frozen=True)
+class Lexeme:
+    """What a morpheme is, apart from where it is: the same for every occurrence of
+    one dictionary word with one surface, so it is looked up once and then shared."""
+
+    # in the order of the tokens table's columns surface .. pos_detail
+    fields: tuple[str, str, str, str, str, str]
+    searchable: bool
+
+    @property
+    def normalized_form(self) -> str:
+        return self.fields[2]
+
+    @property
+    def pos_detail(self) -> str:
+        return self.fields[5]
+
+
+# (surface, word id) -> Lexeme. A dictionary word's forms, reading and part of speech
+# follow from its word id; the surface is part of the key because one word can be
+# written several ways (AI, ＡＩ). Reading five morpheme fields through the binding
+# for every token cost more than Sudachi's own tokenizing.
+_LEXEMES: dict[tuple[str, int], Lexeme] = {}
+LEXEME_CACHE_LIMIT = 200_000
+# Word ids whose top four bits are all set are not dictionary entries: unknown words
+# and numbers Sudachi joins (一 read イチ or ヒト by context) get an id made from their
+# part of speech only, so their fields are read from the morpheme every time.
+_SYNTHETIC = 0xF << 28
+
+
 @cache
 def _pos(pos_id: int) -> tuple[str, str]:
     """(major class, full tuple joined) for a part-of-speech id: computed once per id."""
@@ -79,26 +109,43 @@ def _pos(pos_id: int) -> tuple[str, str]:
     return pos[0], ",".join(pos)
 
 
-def tokenize(text: str, offset: int = 0) -> list[Token]:
-    """Every morpheme of text with offsets into the document (offset = text's start)."""
-    tokens: list[Token] = []
+def _lexeme(surface: str, m) -> Lexeme:
+    pos, pos_detail = _pos(m.part_of_speech_id())
+    normalized = fold(m.normalized_form())
+    return Lexeme(
+        fields=(surface, m.dictionary_form(), normalized, m.reading_form(), pos, pos_detail),
+        searchable=pos not in SKIP_POS and bool(normalized.strip()),
+    )
+
+
+def morphemes(text: str) -> list[tuple[Lexeme, int, int]]:
+    """(lexeme, start, end) of every morpheme of text, offsets relative to text."""
+    found: list[tuple[Lexeme, int, int]] = []
+    tok, lexemes = tokenizer(), _LEXEMES
     for chunk_start in range(0, len(text), CHUNK_CHARS):
         chunk = text[chunk_start : chunk_start + CHUNK_CHARS]
-        base = offset + chunk_start
-        for m in tokenizer().tokenize(chunk):
-            pos, pos_detail = _pos(m.part_of_speech_id())
-            tokens.append(Token(
-                position=len(tokens),
-                surface=m.surface(),
-                dictionary_form=m.dictionary_form(),
-                normalized_form=fold(m.normalized_form()),
-                reading=m.reading_form(),
-                pos=pos,
-                pos_detail=pos_detail,
-                start=base + m.begin(),
-                end=base + m.end(),
-            ))
-    return tokens
+        for m in tok.tokenize(chunk):
+            begin, end = m.begin(), m.end()
+            word_id = m.word_id()
+            if word_id & _SYNTHETIC == _SYNTHETIC:
+                lexeme = _lexeme(chunk[begin:end], m)
+            else:
+                key = (chunk[begin:end], word_id)
+                lexeme = lexemes.get(key)
+                if lexeme is None:
+                    if len(lexemes) >= LEXEME_CACHE_LIMIT:
+                        lexemes.clear()  # bounded memory for a corpus of unbounded vocabulary
+                    lexeme = lexemes[key] = _lexeme(key[0], m)
+            found.append((lexeme, chunk_start + begin, chunk_start + end))
+    return found
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Every morpheme of text with offsets into the document (offset = text's start)."""
+    return [
+        Token(i, *lexeme.fields, offset + start, offset + end)
+        for i, (lexeme, start, end) in enumerate(morphemes(text))
+    ]
 
 
 def terms(text: str) -> list[str]:

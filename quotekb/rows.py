@@ -10,6 +10,7 @@ from collections import Counter
 
 from . import nlp
 from .parse import ParsedDocument
+from .rules import SentenceView
 
 
 class IdAllocator:
@@ -24,31 +25,44 @@ class IdAllocator:
         return first
 
 
-def token_rows(sentences: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Sudachi tokens of every sentence, and the terms the full-text index stores."""
-    tokens, fts = [], []
+# the value order of a token row; tests/test_nlp.py checks it against the tokens model
+TOKEN_COLUMNS = ("sentence_id", "position", "search_position", "surface", "dictionary_form",
+                 "normalized_form", "reading", "pos", "pos_detail", "start", "end")
+
+
+def token_rows(sentences: list[dict]) -> tuple[list[list], list[list], dict[int, SentenceView]]:
+    """Sudachi tokens of every sentence as value lists in the tokens table's column
+    order, the rows of the full-text index, and what the rules look at per sentence.
+
+    Lists, not dicts: about 2,000 tokens per article make this the build's hottest loop.
+    """
+    tokens, fts, views = [], [], {}
     for sentence in sentences:
-        terms, spans = [], []
-        sentence_id, base = sentence["id"], sentence["start"]
-        for token in nlp.tokenize(sentence["text"], offset=sentence["start"]):
-            searchable = token.searchable
-            tokens.append({
-                "sentence_id": sentence_id, "position": token.position,
-                "search_position": len(terms) if searchable else None,
-                "surface": token.surface, "dictionary_form": token.dictionary_form,
-                "normalized_form": token.normalized_form, "reading": token.reading, "pos": token.pos,
-                "pos_detail": token.pos_detail, "start": token.start, "end": token.end,
-            })
-            if searchable:
-                terms.append(token.normalized_form)
-                spans.append(f"{token.start - base}-{token.end - base}")
+        sentence_id, base, text = sentence["id"], sentence["start"], sentence["text"]
+        forms, spans, pos = [], [], []
+        for position, (lexeme, start, end) in enumerate(nlp.morphemes(text)):
+            pos.append(lexeme.fields[5])
+            if lexeme.searchable:
+                search_position = len(forms)
+                forms.append(lexeme.normalized_form)
+                spans.append((start, end))
+            else:
+                search_position = None
+            tokens.append([sentence_id, position, search_position, *lexeme.fields, base + start, base + end])
         # the index stores exactly what nlp.terms() would give, without tokenizing twice
-        fts.append({"rowid": sentence_id, "terms": nlp.join_terms(terms), "spans": " ".join(spans)})
-    return tokens, fts
+        fts.append([sentence_id, nlp.join_terms(forms), " ".join(f"{s}-{e}" for s, e in spans)])
+        views[sentence_id] = SentenceView(
+            id=sentence_id, text=text, forms=forms, spans=spans, pos=pos,
+            first_in_turn=sentence["position_in_turn"] == 0,
+        )
+    return tokens, fts, views
 
 
-def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = True) -> dict[str, list[dict]]:
-    """All rows of one parsed article, keyed by table name, ids assigned."""
+def document_rows(
+    doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = True
+) -> tuple[dict[str, list], dict[int, SentenceView]]:
+    """All rows of one parsed article, keyed by table name, ids assigned, and the
+    sentence views the knowledge layer reads (empty without the token layer)."""
     article, text = doc.article, doc.article.text
     meta = article.meta
     rows: dict[str, list[dict]] = {}
@@ -111,8 +125,9 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = Tru
          "start": s.start, "end": s.end, "text": text[s.start : s.end]}
         for i, s in enumerate(doc.sentences)
     ]
+    views: dict[int, SentenceView] = {}
     if with_tokens:
-        rows["tokens"], rows["sentences_fts"] = token_rows(rows["sentences"])
+        rows["tokens"], rows["sentences_fts"], views = token_rows(rows["sentences"])
     first = ids.take("key_points", len(doc.key_points))
     rows["key_points"] = [
         {"id": first + i, "document_id": article.id, "number": k.number,
@@ -122,6 +137,6 @@ def document_rows(doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = Tru
          "similarity": None}
         for i, k in enumerate(doc.key_points)
     ]
-    return rows
+    return rows, views
 
 

@@ -73,10 +73,14 @@ COLUMNS = {table: _columns(table) for table in TABLE_ORDER}
 
 
 def pack(rows: dict[str, list[dict]]) -> Packed:
-    """Row dicts -> value lists in COLUMNS order (missing optional columns are NULL)."""
+    """Row dicts -> value lists in COLUMNS order (missing optional columns are NULL).
+    Batches that are already value lists (tokens, sentences_fts) pass through."""
     packed = {}
     for table, batch in rows.items():
         if table not in COLUMNS or not batch:
+            continue
+        if isinstance(batch[0], list):
+            packed[table] = batch
             continue
         columns = COLUMNS[table]
         getter = itemgetter(*columns)

@@ -79,3 +79,30 @@ def test_word_frequencies_per_speaker(db):
     assert got == expected > 30
     top = [r[0] for r in db.execute("SELECT normalized_form FROM word_frequencies LIMIT 10")]
     assert "モデル" in top and "こと" not in top and "為る" not in top
+
+
+def test_shared_lexemes_equal_what_sudachi_reports_for_each_morpheme(seed_text):
+    # the build reads a morpheme's forms once per (surface, word id, pos id) and then
+    # reuses them; every occurrence must still carry exactly Sudachi's own fields,
+    # including words written two ways (AI, ＡＩ) and out-of-vocabulary names
+    text = seed_text + "\nＡＩとAIとaiは同じ語だ。アモデイ氏とアモデイさん。走った。走る。一つ目と第一に。一人で一。"
+    tokenizer = nlp.dictionary().tokenizer(mode=nlp.MODE)
+    checked = 0
+    for line in text.splitlines():
+        direct = list(tokenizer.tokenize(line)) if line else []
+        shared = nlp.morphemes(line)
+        assert len(shared) == len(direct)
+        for m, (lexeme, start, end) in zip(direct, shared, strict=True):
+            pos = nlp.dictionary().pos_of(m.part_of_speech_id())
+            assert lexeme.fields == (m.surface(), m.dictionary_form(), nlp.fold(m.normalized_form()),
+                                     m.reading_form(), pos[0], ",".join(pos))
+            assert (start, end) == (m.begin(), m.end())
+            checked += 1
+    assert checked > 5000  # the seed alone has 5,178 tokens
+
+
+def test_token_rows_follow_the_tokens_table_columns():
+    from quotekb.rows import TOKEN_COLUMNS
+    from quotekb.writer import COLUMNS
+
+    assert COLUMNS["tokens"] == TOKEN_COLUMNS

@@ -126,3 +126,21 @@ def test_alternative_sequence_needs_order_and_adjacency(knowledge):
     scaling = next(t for t in knowledge.topics if t.id == "scaling-laws")
     assert match_alternatives(list(scaling.alternatives), view("スケーリング則"))
     assert not match_alternatives(list(scaling.alternatives), view("則とスケーリング"))
+
+
+def test_alternative_index_agrees_with_testing_every_topic(knowledge, seed_text):
+    # the build files each alternative under one required form; over every line of
+    # the seed (and each topic's own example) it must find exactly what testing every
+    # alternative of every topic finds, in the same order
+    from quotekb.rules import AlternativeIndex
+
+    rule_lists = [list(t.alternatives) for t in knowledge.topics]
+    index = AlternativeIndex(rule_lists)
+    texts = [line for line in seed_text.splitlines() if line.strip()] + list(TOPICS.values())
+    matched_lines = 0
+    for text in texts:
+        v = view(text)
+        expected = {i: m for i, alts in enumerate(rule_lists) if (m := match_alternatives(alts, v))}
+        assert index.match(v) == expected, text
+        matched_lines += bool(expected)
+    assert matched_lines > 20
