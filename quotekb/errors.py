@@ -15,6 +15,10 @@ class InputError(Exception):
         self.fix = fix
         super().__init__(str(self))
 
+    def __reduce__(self):
+        # rebuilt from its parts when a worker process sends it to the parent
+        return (InputError, (self.path, self.problem, self.fix, self.line))
+
     def __str__(self) -> str:
         where = self.path or ""
         if where and self.line is not None:

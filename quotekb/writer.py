@@ -1,16 +1,22 @@
-"""Writing document rows into SQLite: id rebasing, bulk inserts, and deletion.
+"""Writing rows into SQLite: shards, id shifting on merge, bulk inserts, deletion.
 
-Row dicts come with document-local ids (1, 2, ...). `Rebaser` shifts every integer id
-and every foreign key pointing at one by the table's current maximum, using the
-foreign keys declared on the models, so no table-specific code is needed here.
-Inserts go through the DBAPI executemany of the build's SQLAlchemy connection, in
-table order: the fastest path SQLite offers (see DESIGN.md, insert speeds).
+Articles are processed in chunks of consecutive articles, each written into a shard:
+a scratch SQLite file of plain tables, with ids local to the shard (1, 2, ...). The
+build merges shards in corpus order with INSERT ... SELECT; `Rebaser` shifts every
+integer id, and every foreign key pointing at one, by the table's current maximum,
+using the foreign keys declared on the models, so no table-specific code is needed
+here, and no row passes through Python in the process that merges. Workers of a
+parallel build write shards side by side; a serial build writes the same shards one
+after another, which keeps both databases identical (full-text index pages depend on
+how rows were inserted).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from operator import itemgetter
+from pathlib import Path
 
 from sqlalchemy import Connection, Integer
 
@@ -100,43 +106,82 @@ class Rebaser:
             for table in ID_TABLES:
                 self.base[table] = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
 
-    def apply(self, packed: Packed, used: Counter) -> None:
-        for table, batch in packed.items():
-            columns = COLUMNS[table]
-            shifts = [(columns.index(col), self.base[target])
-                      for col, target in REFERENCES.get(table, {}).items() if self.base[target]]
-            for index, shift in shifts:
-                for row in batch:
-                    if row[index] is not None:
-                        row[index] += shift
+    def advance(self, used: Counter) -> None:
         for table, n in used.items():
             self.base[table] += n
+
+    def shifted(self, table: str) -> list[str]:
+        """SQL select expressions over a shard's columns c0, c1, ... with ids shifted."""
+        refs = REFERENCES.get(table, {})
+        return [f"c{i} + {self.base[refs[c]]}" if c in refs and self.base[refs[c]] else f"c{i}"
+                for i, c in enumerate(COLUMNS[table])]
 
 
 _INSERTS = {
     table: f"INSERT INTO {table} ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
     for table, cols in COLUMNS.items()
 }
-_SENTENCE_ID = COLUMNS["sentences"].index("id")
 
 
 def write_rows(conn: Connection, packed: Packed, counts: Counter) -> None:
+    """Rows that need no id shifting (speakers, topics, entities) straight in."""
     # the DBAPI connection inside the SQLAlchemy transaction: executemany takes the
     # value lists as they are, with no per-row parameter processing
     dbapi = conn.connection.driver_connection
     for table in TABLE_ORDER:
-        batch = packed.get(table)
-        if not batch:
-            continue
-        dbapi.executemany(_INSERTS[table], batch)
-        counts[table] += len(batch)
-    # the trigram index reads the sentences just written (external content)
-    if packed.get("sentences"):
-        ids = [row[_SENTENCE_ID] for row in packed["sentences"]]
-        conn.exec_driver_sql(
-            "INSERT INTO sentences_trigram(rowid, text) SELECT id, text FROM sentences WHERE id BETWEEN ? AND ?",
-            (min(ids), max(ids)),
-        )
+        if packed.get(table):
+            dbapi.executemany(_INSERTS[table], packed[table])
+            counts[table] += len(packed[table])
+
+
+def commit(conn: Connection) -> None:
+    """Commit both layers: rows inserted through the DBAPI connection can have opened a
+    transaction that SQLAlchemy did not see (its commit would then do nothing)."""
+    conn.commit()
+    conn.connection.driver_connection.commit()
+
+
+def write_shard(path: Path, batches: list[Packed]) -> None:
+    """Rows of several documents (ids local to the shard) into a new scratch file."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        # a scratch file: a crash just leaves it for remove_stale_temporaries
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        for table in TABLE_ORDER:
+            n = len(COLUMNS[table])
+            conn.execute(f"CREATE TABLE {table} ({', '.join(f'c{i}' for i in range(n))})")
+        for packed in batches:
+            for table in TABLE_ORDER:
+                if packed.get(table):
+                    conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(COLUMNS[table]))})",
+                                     packed[table])
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def merge_shard(conn: Connection, path: Path, rebaser: Rebaser, used: Counter, counts: Counter) -> None:
+    """Copy a shard into the database, after everything merged before it, and commit:
+    SQLite cannot detach a database that the open transaction has read."""
+    dbapi = conn.connection.driver_connection
+    dbapi.execute("ATTACH DATABASE ? AS shard", (str(path),))
+    for table in TABLE_ORDER:
+        columns = ", ".join(f"[{c}]" for c in COLUMNS[table])
+        cursor = dbapi.execute(f"INSERT INTO main.{table} ({columns}) "
+                               f"SELECT {', '.join(rebaser.shifted(table))} FROM shard.{table} ORDER BY _rowid_")
+        counts[table] += cursor.rowcount
+    if used.get("sentences"):
+        # the trigram index reads the sentences just merged (external content)
+        first = rebaser.base["sentences"] + 1
+        dbapi.execute("INSERT INTO sentences_trigram(rowid, text) SELECT id, text FROM sentences "
+                      "WHERE id BETWEEN ? AND ?", (first, first + used["sentences"] - 1))
+    commit(conn)
+    # not in a finally: after a failed insert the shard is still read by the open
+    # transaction, and the build abandons the whole file anyway
+    dbapi.execute("DETACH DATABASE shard")
+    rebaser.advance(used)
 
 
 def delete_document(conn: Connection, document_id: str) -> None:

@@ -81,10 +81,59 @@ def test_two_full_builds_dump_identically(corpus3, tmp_path):
     assert sum(line.startswith('INSERT INTO "documents"') for line in lines) == 3
 
 
-def test_parallel_build_equals_serial_build(corpus3, tmp_path):
-    build(corpus3, tmp_path / "serial.db")
-    build(corpus3, tmp_path / "parallel.db", jobs=2)
+@pytest.fixture(scope="module")
+def corpus21(tmp_path_factory) -> Path:
+    """Enough articles for several worker chunks: the seed plus 20 synthetic ones."""
+    root = tmp_path_factory.mktemp("twentyone") / "corpus"
+    make_synthetic(root, 20, seed=11, source=CORPUS)
+    shutil.copy(CORPUS / "articles" / f"{SEED_ID}.txt", root / "articles")
+    shutil.copy(CORPUS / "articles" / f"{SEED_ID}.yaml", root / "articles")
+    return root
+
+
+@pytest.fixture
+def merges(monkeypatch) -> list[int]:
+    """Sentences in each shard the build merges, in merge order."""
+    import quotekb.build as build_module
+
+    merged = []
+    original = build_module.merge_shard
+
+    def counting(conn, path, rebaser, used, counts):
+        merged.append(used["sentences"])
+        return original(conn, path, rebaser, used, counts)
+
+    monkeypatch.setattr(build_module, "merge_shard", counting)
+    return merged
+
+
+def test_parallel_build_equals_serial_build(corpus21, tmp_path, merges):
+    build(corpus21, tmp_path / "serial.db")
+    stats = build(corpus21, tmp_path / "parallel.db", jobs=2)
+    # 21 articles in chunks of 8: three shards, each holding sentences, the same
+    # shards whether written one after another or by two workers
+    assert stats.articles == 21 and len(merges) == 6 and all(merges)
+    assert merges[:3] == merges[3:]
     assert dump(tmp_path / "serial.db") == dump(tmp_path / "parallel.db")
+    leftovers = [p.name for p in tmp_path.iterdir() if ".tmp" in p.name]
+    assert leftovers == []
+
+
+def test_parallel_incremental_build_equals_serial(corpus21, tmp_path, merges):
+    # shards merged on top of existing rows: their ids must be shifted past them
+    serial, parallel = copy(corpus21, tmp_path / "s"), copy(corpus21, tmp_path / "p")
+    build(serial, tmp_path / "s.db")
+    build(parallel, tmp_path / "p.db")
+    for root in (serial, parallel):
+        for path in sorted((root / "articles").glob("*.txt"))[::2]:  # 11 of 21 articles
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.rstrip("\n") + "\n\nこの段落は再ビルドの試験のために追加された。\n", encoding="utf-8")
+    first = build(serial, tmp_path / "s.db")
+    second = build(parallel, tmp_path / "p.db", jobs=2)
+    assert (first.mode, first.articles) == (second.mode, second.articles) == ("incremental", 11)
+    # 3 shards per full build, then 2 per incremental build (11 articles)
+    assert len(merges) == 3 + 3 + 2 + 2
+    assert dump(tmp_path / "s.db") == dump(tmp_path / "p.db")
 
 
 def test_only_the_changed_article_is_reprocessed(corpus3, tmp_path):
