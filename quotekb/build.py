@@ -307,6 +307,7 @@ def build(
             apply_extras(conn)
             commit(conn)
         engine.dispose()
+        _remove(shards)
         _fsync(tmp)
         os.replace(tmp, db_path)
         _fsync(db_path.parent)
@@ -325,7 +326,6 @@ def build(
         tmp.unlink(missing_ok=True)
         _remove(shards)
         raise
-    _remove(shards)
     stats.seconds = time.perf_counter() - started
     return stats
 

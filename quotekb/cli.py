@@ -53,8 +53,8 @@ read_db_option = click.option(
 @cli.command()
 @corpus_option
 @db_option
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes for tokenizing and extraction (0: one per CPU).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes for parsing, tokenizing and extraction (0: one per CPU, 1: none).")
 @click.option("--full", is_flag=True, help="Rebuild every article, not only the changed ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(corpus_dir: Path, db_path: Path, jobs: int, full: bool, quiet: bool) -> None:
@@ -66,7 +66,7 @@ def build(corpus_dir: Path, db_path: Path, jobs: int, full: bool, quiet: bool) -
 
     \b
     Example:
-        quotekb build --corpus corpus --db db/quotekb.db --jobs 0
+        quotekb build --corpus corpus --db db/quotekb.db --jobs 1
     """
     from .build import build as run_build
 

@@ -127,15 +127,14 @@ def morphemes(text: str) -> list[tuple[Lexeme, int, int]]:
         for m in tok.tokenize(chunk):
             begin, end = m.begin(), m.end()
             word_id = m.word_id()
-            if word_id & _SYNTHETIC == _SYNTHETIC:
-                lexeme = _lexeme(chunk[begin:end], m)
-            else:
-                key = (chunk[begin:end], word_id)
-                lexeme = lexemes.get(key)
-                if lexeme is None:
+            key = (chunk[begin:end], word_id)
+            lexeme = lexemes.get(key)
+            if lexeme is None:
+                lexeme = _lexeme(key[0], m)
+                if word_id & _SYNTHETIC != _SYNTHETIC:
                     if len(lexemes) >= LEXEME_CACHE_LIMIT:
                         lexemes.clear()  # bounded memory for a corpus of unbounded vocabulary
-                    lexeme = lexemes[key] = _lexeme(key[0], m)
+                    lexemes[key] = lexeme
             found.append((lexeme, chunk_start + begin, chunk_start + end))
     return found
 
