@@ -145,6 +145,18 @@ CREATE TABLE key_points (
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
 );
 
+CREATE TABLE lexemes (
+	id INTEGER NOT NULL, 
+	surface VARCHAR NOT NULL, 
+	dictionary_form VARCHAR NOT NULL, 
+	normalized_form VARCHAR NOT NULL, 
+	reading VARCHAR NOT NULL, 
+	pos VARCHAR NOT NULL, 
+	pos_detail VARCHAR NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_lexemes_forms UNIQUE (surface, dictionary_form, normalized_form, reading, pos_detail)
+);
+
 CREATE TABLE mentions (
 	id INTEGER NOT NULL, 
 	document_id VARCHAR NOT NULL, 
@@ -159,6 +171,20 @@ CREATE TABLE mentions (
 	FOREIGN KEY(entity_id) REFERENCES entities (id), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id)
 );
+
+CREATE TABLE morphemes (
+	sentence_id INTEGER NOT NULL, 
+	position INTEGER NOT NULL, 
+	search_position INTEGER, 
+	lexeme_id INTEGER NOT NULL, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	PRIMARY KEY (sentence_id, position), 
+	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id), 
+	FOREIGN KEY(lexeme_id) REFERENCES lexemes (id)
+)
+ WITHOUT ROWID;
 
 CREATE TABLE sections (
 	id INTEGER NOT NULL, 
@@ -251,24 +277,6 @@ CREATE TABLE speakers (
 	CONSTRAINT ck_role_enum CHECK (role IN ('guest', 'host', 'author', 'editor', 'interviewer', 'other'))
 );
 
-CREATE TABLE tokens (
-	sentence_id INTEGER NOT NULL, 
-	position INTEGER NOT NULL, 
-	search_position INTEGER, 
-	surface VARCHAR NOT NULL, 
-	dictionary_form VARCHAR NOT NULL, 
-	normalized_form VARCHAR NOT NULL, 
-	reading VARCHAR NOT NULL, 
-	pos VARCHAR NOT NULL, 
-	pos_detail VARCHAR NOT NULL, 
-	start INTEGER NOT NULL, 
-	"end" INTEGER NOT NULL, 
-	PRIMARY KEY (sentence_id, position), 
-	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
-	FOREIGN KEY(sentence_id) REFERENCES sentences (id)
-)
- WITHOUT ROWID;
-
 CREATE TABLE topics (
 	id VARCHAR NOT NULL, 
 	label_ja VARCHAR NOT NULL, 
@@ -336,11 +344,15 @@ CREATE INDEX ix_key_points_sentence_id ON key_points (sentence_id);
 
 CREATE INDEX ix_key_points_speaker_id ON key_points (speaker_id);
 
+CREATE INDEX ix_lexemes_normalized_form ON lexemes (normalized_form);
+
 CREATE INDEX ix_mentions_document_id ON mentions (document_id);
 
 CREATE INDEX ix_mentions_entity_id ON mentions (entity_id);
 
 CREATE INDEX ix_mentions_sentence_id ON mentions (sentence_id);
+
+CREATE INDEX ix_morphemes_lexeme_id ON morphemes (lexeme_id);
 
 CREATE INDEX ix_sections_document_id ON sections (document_id);
 
@@ -359,8 +371,6 @@ CREATE INDEX ix_sentences_turn_id ON sentences (turn_id);
 CREATE INDEX ix_speaker_labels_document_id ON speaker_labels (document_id);
 
 CREATE INDEX ix_speaker_labels_speaker_id ON speaker_labels (speaker_id);
-
-CREATE INDEX ix_tokens_normalized_form ON tokens (normalized_form);
 
 CREATE INDEX ix_turns_document_id ON turns (document_id);
 
@@ -410,6 +420,10 @@ CREATE VIEW speaker_word_frequencies AS SELECT c.speaker_id, c.normalized_form, 
           ON totals.speaker_id = c.speaker_id
         GROUP BY c.speaker_id, c.normalized_form, c.pos
         ORDER BY c.speaker_id, occurrences DESC, c.normalized_form;
+
+CREATE VIEW tokens AS SELECT m.sentence_id, m.position, m.search_position, l.surface, l.dictionary_form,
+               l.normalized_form, l.reading, l.pos, l.pos_detail, m.start, m."end", m.lexeme_id
+        FROM morphemes m JOIN lexemes l ON l.id = m.lexeme_id;
 
 CREATE VIEW topic_speaker AS SELECT t.id AS topic_id, t.label_ja, t.label_en, c.speaker_id, sp.name AS speaker,
                count(*) AS claims,

@@ -36,8 +36,8 @@ from .errors import InputError
 from .extract import Extractor
 from .knowledge_files import load_knowledge
 from .parse import ParsedDocument, parse_article
-from .rows import IdAllocator, document_rows
-from .writer import Rebaser, commit, delete_document, merge_shard, pack, write_rows, write_shard
+from .rows import IdAllocator, Lexicon, document_rows
+from .writer import Rebaser, commit, delete_document, drop_unused_lexemes, merge_shard, pack, write_rows, write_shard
 
 
 @dataclass
@@ -134,18 +134,18 @@ def _process(task: tuple[int, int, str]) -> Processed:
     start, stop, shard = task
     extractor: Extractor = _WORK["extractor"]
     with_tokens = _WORK["with_tokens"]
-    ids = IdAllocator()
+    ids, lexicon = IdAllocator(), Lexicon()
     stances_before = set(extractor.used_stances)
     batches, progress = [], []
     for doc in _WORK["parsed"][start:stop]:
         article = doc.article
-        rows, views = document_rows(doc, ids, with_tokens)
+        rows, views = document_rows(doc, ids, lexicon, with_tokens)
         if with_tokens:
             extractor.document_rows(article, rows, views, ids)
         batches.append(pack(rows))
         progress.append((article.id, len(article.text),
                          f"{len(doc.sections)} sections, {len(doc.turns)} turns, {len(doc.sentences)} sentences"))
-    write_shard(Path(shard), batches)
+    write_shard(Path(shard), batches, lexicon.rows())
     return Processed(Path(shard), ids.counts, extractor.used_stances - stances_before, progress)
 
 
@@ -296,6 +296,8 @@ def build(
                     stats.articles += 1
                     stats.chars += chars
                     echo(f"[{stats.articles}/{len(todo)}] {article_id}: {chars:,} chars, {summary}")
+            if plan.mode == "incremental":
+                drop_unused_lexemes(conn)
             if with_tokens:
                 extractor.finish()
             conn.exec_driver_sql("DELETE FROM build_info")

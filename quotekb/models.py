@@ -215,10 +215,32 @@ class KeyPoint(Base):
 
 
 
-class Token(Base):
-    """One Sudachi morpheme (split mode A) of a sentence; documents.text[start:end] == surface."""
+class Lexeme(Base):
+    """What a Sudachi morpheme is, apart from where it occurs: stored once, however
+    often it occurs (the `tokens` view joins it back onto every occurrence)."""
 
-    __tablename__ = "tokens"
+    __tablename__ = "lexemes"
+    # the merge of a build shard finds existing lexemes by these columns (pos follows
+    # from pos_detail); ids are assigned in order of first occurrence
+    __table_args__ = (
+        UniqueConstraint("surface", "dictionary_form", "normalized_form", "reading", "pos_detail",
+                         name="uq_lexemes_forms"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    surface: Mapped[str] = mapped_column(String)
+    dictionary_form: Mapped[str] = mapped_column(String)
+    normalized_form: Mapped[str] = mapped_column(String, index=True)
+    reading: Mapped[str] = mapped_column(String)
+    pos: Mapped[str] = mapped_column(String)
+    pos_detail: Mapped[str] = mapped_column(String)
+
+
+class Morpheme(Base):
+    """One occurrence of a lexeme in a sentence (split mode A); documents.text[start:end]
+    is the lexeme's surface."""
+
+    __tablename__ = "morphemes"
     # the primary key is the storage order (WITHOUT ROWID): one B-tree instead of a
     # rowid table plus a key index, and rows arrive in key order
     __table_args__ = (_span_check(), {"sqlite_with_rowid": False})
@@ -228,12 +250,7 @@ class Token(Base):
     # index among the sentence's searchable tokens (punctuation and spaces are NULL),
     # so phrase matches in SQL line up with the full-text index
     search_position: Mapped[int | None] = mapped_column(Integer)
-    surface: Mapped[str] = mapped_column(String)
-    dictionary_form: Mapped[str] = mapped_column(String)
-    normalized_form: Mapped[str] = mapped_column(String, index=True)
-    reading: Mapped[str] = mapped_column(String)
-    pos: Mapped[str] = mapped_column(String)
-    pos_detail: Mapped[str] = mapped_column(String)
+    lexeme_id: Mapped[int] = mapped_column(ForeignKey("lexemes.id"), index=True)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
 

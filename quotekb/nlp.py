@@ -1,6 +1,6 @@
 """The one place that owns Japanese tokenization and normalization.
 
-Indexing (tokens table, full-text search) and querying (the sudachi_query SQL function)
+Indexing (morphemes and lexemes, full-text search) and querying (the sudachi_query SQL function)
 both go through `terms`, so they cannot drift apart. Split mode A is used for both:
 mode C keeps 太陽光発電 as one token, so a search for 太陽光 would miss it. The core
 dictionary loads once per process; each thread gets its own tokenizer over it.
@@ -77,7 +77,7 @@ class Lexeme:
     """What a morpheme is, apart from where it is: the same for every occurrence of
     one dictionary word with one surface, so it is looked up once and then shared."""
 
-    # in the order of the tokens table's columns surface .. pos_detail
+    # in the order of the lexemes table's columns surface .. pos_detail
     fields: tuple[str, str, str, str, str, str]
     searchable: bool
 

@@ -25,44 +25,66 @@ class IdAllocator:
         return first
 
 
-# the value order of a token row; tests/test_nlp.py checks it against the tokens model
-TOKEN_COLUMNS = ("sentence_id", "position", "search_position", "surface", "dictionary_form",
-                 "normalized_form", "reading", "pos", "pos_detail", "start", "end")
+class Lexicon:
+    """The lexemes one shard uses, numbered from 1 in order of first use; the build's
+    merge maps these ids onto the database's lexemes table."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, ...], int] = {}
+
+    def rows(self) -> list[list[str]]:
+        """Value lists in LEXEME_COLUMNS order, the row for id n at index n - 1."""
+        return [list(fields) for fields in self.ids]
 
 
-def token_rows(sentences: list[dict]) -> tuple[list[list], list[list], dict[int, SentenceView]]:
-    """Sudachi tokens of every sentence as value lists in the tokens table's column
-    order, the rows of the full-text index, and what the rules look at per sentence.
+# the value orders of lexeme and morpheme rows; tests/test_nlp.py checks them
+# against the models
+LEXEME_COLUMNS = ("surface", "dictionary_form", "normalized_form", "reading", "pos", "pos_detail")
+MORPHEME_COLUMNS = ("sentence_id", "position", "search_position", "lexeme_id", "start", "end")
 
-    Lists, not dicts: about 2,000 tokens per article make this the build's hottest loop.
+
+def token_rows(
+    sentences: list[dict], lexicon: Lexicon
+) -> tuple[list[list], list[list], dict[int, SentenceView]]:
+    """Morphemes of every sentence as value lists (lexeme ids from `lexicon`), the
+    rows of the full-text index, and what the rules look at per sentence.
+
+    Lists, not dicts: about 2,000 morphemes per article make this the build's
+    hottest loop.
     """
-    tokens, fts, views = [], [], {}
+    morphemes, fts, views = [], [], {}
+    lexeme_ids = lexicon.ids
     for sentence in sentences:
         sentence_id, base, text = sentence["id"], sentence["start"], sentence["text"]
         forms, spans, pos = [], [], []
         for position, (lexeme, start, end) in enumerate(nlp.morphemes(text)):
-            pos.append(lexeme.fields[5])
+            fields = lexeme.fields
+            lexeme_id = lexeme_ids.get(fields)
+            if lexeme_id is None:
+                lexeme_id = lexeme_ids[fields] = len(lexeme_ids) + 1
+            pos.append(fields[5])
             if lexeme.searchable:
                 search_position = len(forms)
-                forms.append(lexeme.normalized_form)
+                forms.append(fields[2])
                 spans.append((start, end))
             else:
                 search_position = None
-            tokens.append([sentence_id, position, search_position, *lexeme.fields, base + start, base + end])
+            morphemes.append([sentence_id, position, search_position, lexeme_id, base + start, base + end])
         # the index stores exactly what nlp.terms() would give, without tokenizing twice
-        fts.append([sentence_id, nlp.join_terms(forms), " ".join(f"{s}-{e}" for s, e in spans)])
+        fts.append([sentence_id, nlp.join_terms(forms), " ".join([f"{s}-{e}" for s, e in spans])])
         views[sentence_id] = SentenceView(
             id=sentence_id, text=text, forms=forms, spans=spans, pos=pos,
             first_in_turn=sentence["position_in_turn"] == 0,
         )
-    return tokens, fts, views
+    return morphemes, fts, views
 
 
 def document_rows(
-    doc: ParsedDocument, ids: IdAllocator, with_tokens: bool = True
+    doc: ParsedDocument, ids: IdAllocator, lexicon: Lexicon | None = None, with_tokens: bool = True
 ) -> tuple[dict[str, list], dict[int, SentenceView]]:
     """All rows of one parsed article, keyed by table name, ids assigned, and the
-    sentence views the knowledge layer reads (empty without the token layer)."""
+    sentence views the knowledge layer reads (empty without the token layer).
+    Morphemes refer to lexemes by their id in `lexicon` (a new one when None)."""
     article, text = doc.article, doc.article.text
     meta = article.meta
     rows: dict[str, list[dict]] = {}
@@ -127,7 +149,7 @@ def document_rows(
     ]
     views: dict[int, SentenceView] = {}
     if with_tokens:
-        rows["tokens"], rows["sentences_fts"], views = token_rows(rows["sentences"])
+        rows["morphemes"], rows["sentences_fts"], views = token_rows(rows["sentences"], lexicon or Lexicon())
     first = ids.take("key_points", len(doc.key_points))
     rows["key_points"] = [
         {"id": first + i, "document_id": article.id, "number": k.number,

@@ -7,6 +7,13 @@ FORMAL_NOUNS = ("こと", "物", "為", "所", "方", "訳", "筈", "様", "積�
 _formal = ", ".join(f"'{w}'" for w in FORMAL_NOUNS)
 
 VIEWS: dict[str, str] = {
+    # Every morpheme with its forms: the shape users query (created first, the views
+    # below read it).
+    "tokens": """
+        SELECT m.sentence_id, m.position, m.search_position, l.surface, l.dictionary_form,
+               l.normalized_form, l.reading, l.pos, l.pos_detail, m.start, m."end", m.lexeme_id
+        FROM morphemes m JOIN lexemes l ON l.id = m.lexeme_id
+    """,
     # Content words: nouns, verbs and adjectives, without numerals, counters,
     # auxiliary-like verbs (する, ある, いる, なる: 非自立可能) and formal nouns.
     "content_tokens": f"""

@@ -25,7 +25,7 @@ from .models import Base
 # Insert order respects foreign keys.
 TABLE_ORDER = [
     "speakers", "topics", "entities", "documents", "speaker_labels", "segments", "sections", "turns",
-    "sentences", "tokens", "sentences_fts", "key_points", "claims", "sentence_topics", "claim_topics", "analogies",
+    "sentences", "morphemes", "sentences_fts", "key_points", "claims", "sentence_topics", "claim_topics", "analogies",
     "analogy_mentions", "analogy_markers", "mentions",
 ]
 # Virtual tables have no model: columns and the table their rowid follows.
@@ -33,12 +33,14 @@ VIRTUAL = {"sentences_fts": (("rowid", "terms", "spans"), "sentences")}
 
 
 def _integer_id_tables() -> set[str]:
+    """Tables whose integer ids are shifted on merge: all but lexemes, which are
+    shared by every document and matched by content instead (_merge_lexemes)."""
     tables = set()
     for table in Base.metadata.sorted_tables:
         pk = list(table.primary_key.columns)
         if len(pk) == 1 and pk[0].name == "id" and isinstance(pk[0].type, Integer):
             tables.add(table.name)
-    return tables
+    return tables - {"lexemes"}
 
 
 def _references() -> dict[str, dict[str, str]]:
@@ -75,12 +77,12 @@ def _columns(table: str) -> tuple[str, ...]:
     return tuple(c.name for c in Base.metadata.tables[table].columns)
 
 
-COLUMNS = {table: _columns(table) for table in TABLE_ORDER}
+COLUMNS = {table: _columns(table) for table in (*TABLE_ORDER, "lexemes")}
 
 
 def pack(rows: dict[str, list[dict]]) -> Packed:
     """Row dicts -> value lists in COLUMNS order (missing optional columns are NULL).
-    Batches that are already value lists (tokens, sentences_fts) pass through."""
+    Batches that are already value lists (morphemes, sentences_fts) pass through."""
     packed = {}
     for table, batch in rows.items():
         if table not in COLUMNS or not batch:
@@ -141,8 +143,9 @@ def commit(conn: Connection) -> None:
     conn.connection.driver_connection.commit()
 
 
-def write_shard(path: Path, batches: list[Packed]) -> None:
-    """Rows of several documents (ids local to the shard) into a new scratch file."""
+def write_shard(path: Path, batches: list[Packed], lexemes: list[list[str]]) -> None:
+    """Rows of several documents (ids local to the shard), and the lexemes their
+    morphemes refer to (rowid = local lexeme id), into a new scratch file."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         # a scratch file: a crash just leaves it for remove_stale_temporaries
@@ -152,6 +155,9 @@ def write_shard(path: Path, batches: list[Packed]) -> None:
         for table in TABLE_ORDER:
             n = len(COLUMNS[table])
             conn.execute(f"CREATE TABLE {table} ({', '.join(f'c{i}' for i in range(n))})")
+        n = len(LEXEME_FIELDS)
+        conn.execute(f"CREATE TABLE lexemes ({', '.join(f'c{i}' for i in range(n))})")
+        conn.executemany(f"INSERT INTO lexemes VALUES ({', '.join('?' * n)})", lexemes)
         for packed in batches:
             for table in TABLE_ORDER:
                 if packed.get(table):
@@ -167,10 +173,16 @@ def merge_shard(conn: Connection, path: Path, rebaser: Rebaser, used: Counter, c
     SQLite cannot detach a database that the open transaction has read."""
     dbapi = conn.connection.driver_connection
     dbapi.execute("ATTACH DATABASE ? AS shard", (str(path),))
+    _merge_lexemes(dbapi, counts)
     for table in TABLE_ORDER:
         columns = ", ".join(f"[{c}]" for c in COLUMNS[table])
+        select = rebaser.shifted(table)
+        source = f"shard.{table}"
+        if table == "morphemes":  # lexeme ids go through the shard's map
+            select[_LEXEME_ID] = "map.global_id"
+            source += f" JOIN temp.lexeme_map map ON map.local_id = c{_LEXEME_ID}"
         cursor = dbapi.execute(f"INSERT INTO main.{table} ({columns}) "
-                               f"SELECT {', '.join(rebaser.shifted(table))} FROM shard.{table} ORDER BY _rowid_")
+                               f"SELECT {', '.join(select)} FROM {source} ORDER BY shard.{table}._rowid_")
         counts[table] += cursor.rowcount
     if used.get("sentences"):
         # the trigram index reads the sentences just merged (external content)
@@ -184,6 +196,32 @@ def merge_shard(conn: Connection, path: Path, rebaser: Rebaser, used: Counter, c
     rebaser.advance(used)
 
 
+_LEXEME_ID = COLUMNS["morphemes"].index("lexeme_id")
+# what identifies a lexeme (the unique constraint of the lexemes table)
+LEXEME_KEY = ("surface", "dictionary_form", "normalized_form", "reading", "pos_detail")
+LEXEME_FIELDS = tuple(c for c in COLUMNS["lexemes"] if c != "id")
+
+
+def _merge_lexemes(dbapi, counts: Counter) -> None:
+    """Add the shard's new lexemes (in order of first use, so ids follow corpus order)
+    and map each shard-local lexeme id onto the database's."""
+    fields = ", ".join(LEXEME_FIELDS)
+    shard_fields = ", ".join(f"c{i}" for i in range(len(LEXEME_FIELDS)))
+    cursor = dbapi.execute(f"INSERT OR IGNORE INTO main.lexemes ({fields}) "
+                           f"SELECT {shard_fields} FROM shard.lexemes ORDER BY _rowid_")
+    counts["lexemes"] += cursor.rowcount
+    dbapi.execute("CREATE TEMP TABLE IF NOT EXISTS lexeme_map (local_id INTEGER PRIMARY KEY, global_id INTEGER)")
+    dbapi.execute("DELETE FROM temp.lexeme_map")
+    same = " AND ".join(f"g.{c} = s.c{LEXEME_FIELDS.index(c)}" for c in LEXEME_KEY)
+    dbapi.execute(f"INSERT INTO temp.lexeme_map SELECT s._rowid_, g.id FROM shard.lexemes s "
+                  f"JOIN main.lexemes g ON {same}")
+
+
+def drop_unused_lexemes(conn: Connection) -> None:
+    """After an incremental build: lexemes only the replaced articles used."""
+    conn.exec_driver_sql("DELETE FROM lexemes WHERE id NOT IN (SELECT lexeme_id FROM morphemes)")
+
+
 def delete_document(conn: Connection, document_id: str) -> None:
     """Remove every row of one document, children first."""
     sentence_ids = "SELECT id FROM sentences WHERE document_id = :doc"
@@ -192,7 +230,7 @@ def delete_document(conn: Connection, document_id: str) -> None:
         "INSERT INTO sentences_trigram(sentences_trigram, rowid, text) "
         "SELECT 'delete', id, text FROM sentences WHERE document_id = :doc",
         f"DELETE FROM sentences_fts WHERE rowid IN ({sentence_ids})",
-        f"DELETE FROM tokens WHERE sentence_id IN ({sentence_ids})",
+        f"DELETE FROM morphemes WHERE sentence_id IN ({sentence_ids})",
         "DELETE FROM mentions WHERE document_id = :doc",
         f"DELETE FROM analogy_markers WHERE sentence_id IN ({sentence_ids})",
         "DELETE FROM analogy_mentions WHERE document_id = :doc",

@@ -210,7 +210,7 @@ def bench_seed_tokens(paths: Paths, rows: list[Row]) -> None:
         return stats.seconds
 
     full = best_of(3, with_tokens)
-    tokens = stats.counts.get("tokens", 0)
+    tokens = stats.counts.get("morphemes", 0)
     layer = full - no_tokens
     rows.append(Row("seed build in process: without token layer / with it, best of 3",
                     f"{fmt_s(no_tokens)} / {fmt_s(full)}"))
@@ -241,7 +241,7 @@ def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small
         throughput = r["chars"] / r["seconds"]
         ratio = throughput / raw[n]
         rows.append(Row(
-            f"build {n:,} synthetic articles, {how} ({r['chars']:,} chars, {r['counts'].get('tokens', 0):,} tokens)",
+            f"build {n:,} synthetic articles, {how} ({r['chars']:,} chars, {r['counts'].get('morphemes', 0):,} tokens)",
             f"{fmt_s(r['seconds'])} in build() ({fmt_s(r['wall'])} wall): {rate(throughput)} chars/s"
             f" = {ratio:.2f}x raw Sudachi ({rate(raw[n])} chars/s, one thread)",
             ">= 0.5x raw Sudachi", ratio >= 0.5))

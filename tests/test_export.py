@@ -105,7 +105,7 @@ def test_data_package_validates_with_frictionless(seed_db, tmp_path, db):
     assert result.exit_code == 0, result.output
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     names = {r["name"] for r in package["resources"]}
-    assert {"claims", "sentences", "analogy_mentions", "tokens"} <= names
+    assert {"claims", "sentences", "analogy_mentions", "morphemes", "lexemes"} <= names
     claims = next(r for r in package["resources"] if r["name"] == "claims")
     assert claims["schema"]["primaryKey"] == ["id"]
     assert {"fields": ["sentence_id"], "reference": {"resource": "sentences", "fields": ["id"]}} in claims["schema"]["foreignKeys"]

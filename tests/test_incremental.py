@@ -256,3 +256,24 @@ def test_sigkill_at_any_moment_leaves_the_previous_database(tmp_path):
     stats = build(root, db, full=True)
     assert stats.articles == 120
     assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
+
+
+def test_an_incremental_build_drops_lexemes_no_article_uses(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    original = text_path.read_text(encoding="utf-8")
+    text_path.write_text(original.replace("はい、少しです。", "はい、少しです。ズワイガニも。"), encoding="utf-8")
+    build(root, db)
+
+    def crab_lexemes() -> int:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM lexemes WHERE surface = 'ズワイガニ'").fetchone()[0]
+
+    assert crab_lexemes() == 1
+    text_path.write_text(original, encoding="utf-8")
+    assert build(root, db).mode == "incremental"
+    assert crab_lexemes() == 0
+    with sqlite3.connect(db) as conn:
+        unused = conn.execute("SELECT count(*) FROM lexemes WHERE id NOT IN (SELECT lexeme_id FROM morphemes)")
+        assert unused.fetchone()[0] == 0

@@ -101,8 +101,9 @@ def test_shared_lexemes_equal_what_sudachi_reports_for_each_morpheme(seed_text):
     assert checked > 5000  # the seed alone has 5,178 tokens
 
 
-def test_token_rows_follow_the_tokens_table_columns():
-    from quotekb.rows import TOKEN_COLUMNS
-    from quotekb.writer import COLUMNS
+def test_token_rows_follow_the_table_columns():
+    from quotekb.rows import LEXEME_COLUMNS, MORPHEME_COLUMNS
+    from quotekb.writer import COLUMNS, LEXEME_FIELDS
 
-    assert COLUMNS["tokens"] == TOKEN_COLUMNS
+    assert COLUMNS["morphemes"] == MORPHEME_COLUMNS
+    assert LEXEME_FIELDS == LEXEME_COLUMNS == COLUMNS["lexemes"][1:]
