@@ -24,7 +24,7 @@ import json
 
 from .errors import InputError
 from .knowledge_files import Frame
-from .rules import CueCategory, SentenceView, match_alternatives
+from .rules import CueCategory, SentenceView
 
 RESPONSE_WINDOW = 3
 STANCE_ORDER = (("stance_partial", "partial"), ("stance_disagree", "disagree"), ("stance_agree", "agree"))
@@ -40,14 +40,16 @@ def stance_of(view: SentenceView, cues: dict[str, CueCategory]) -> tuple[str | N
 
 def frame_rows(frame: Frame, document_id: str, sentences: list[dict], views: dict[int, SentenceView],
                turns: dict[int, dict], cues: dict[str, CueCategory], used_stances: set,
-               markers: dict[int, list[str]]) -> tuple[dict | None, list[dict]]:
+               markers: dict[int, list[str]], matches: dict[int, list[str]]) -> tuple[dict | None, list[dict]]:
+    """The frame's analogy row and mentions in one document; `matches` holds, per
+    sentence id, the terms of the frame's cue alternatives that sentence matches."""
     mentions: dict[int, dict] = {}
     proposer = proposal = None
     mentioning_turns: list[int] = []
     # a frame is raised only by a turn that compares: naming 電気 in passing is no analogy
     comparing_turns = {s["turn_id"] for s in sentences if s["id"] in markers}
     for s in sentences:
-        matched = match_alternatives(list(frame.cues), views[s["id"]])
+        matched = matches.get(s["id"])
         if not matched:
             continue
         turn = turns[s["turn_id"]]

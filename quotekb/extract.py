@@ -25,6 +25,7 @@ class Extractor:
     def __post_init__(self) -> None:
         self.entity_pattern = compile_entities(self.knowledge.entities)
         self.topic_index = AlternativeIndex([list(t.alternatives) for t in self.knowledge.topics])
+        self.frame_index = AlternativeIndex([list(f.cues) for f in self.knowledge.frames])
 
     def precheck(self, articles: list[Article]) -> None:
         """Validation that needs the texts but no parsing: runs before any output."""
@@ -109,9 +110,13 @@ class Extractor:
         ]
 
         rows["analogies"], rows["analogy_mentions"] = [], []
-        for frame in self.knowledge.frames:
+        frame_matches: list[dict[int, list[str]]] = [{} for _ in self.knowledge.frames]
+        for s in sentences:
+            for index, matched in self.frame_index.match(views[s["id"]]).items():
+                frame_matches[index][s["id"]] = matched
+        for frame, matches in zip(self.knowledge.frames, frame_matches, strict=True):
             analogy, frame_mentions = analogies.frame_rows(
-                frame, document_id, sentences, views, turns, cues, self.used_stances, markers
+                frame, document_id, sentences, views, turns, cues, self.used_stances, markers, matches
             )
             if analogy:
                 rows["analogies"].append(analogy)

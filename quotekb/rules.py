@@ -187,13 +187,17 @@ class CueCategory:
             if span is not None:
                 hits.append((span[0], surface))
         stripped = text.rstrip()
-        for surface in self.final_surfaces:
-            if stripped.endswith(surface) and allowed(len(stripped) - len(surface), len(stripped)):
-                hits.append((len(stripped) - len(surface), surface))
-        if view.first_in_turn:
+        # one C-level test for all of them first: most sentences end and start otherwise
+        if self.final_surfaces and stripped.endswith(self.final_surfaces):
+            for surface in self.final_surfaces:
+                if stripped.endswith(surface) and allowed(len(stripped) - len(surface), len(stripped)):
+                    hits.append((len(stripped) - len(surface), surface))
+        if view.first_in_turn and self.turn_initial_surfaces and text.startswith(self.turn_initial_surfaces):
             for surface in self.turn_initial_surfaces:
                 if text.startswith(surface) and allowed(0, len(surface)):
                     hits.append((0, surface))
+        if not hits:
+            return []
         seen: dict[str, int] = {}
         for position, word in sorted(hits):
             seen.setdefault(word, position)

@@ -277,3 +277,42 @@ def test_an_incremental_build_drops_lexemes_no_article_uses(corpus3, tmp_path):
     with sqlite3.connect(db) as conn:
         unused = conn.execute("SELECT count(*) FROM lexemes WHERE id NOT IN (SELECT lexeme_id FROM morphemes)")
         assert unused.fetchone()[0] == 0
+
+
+def test_a_parallel_build_reports_the_first_bad_article_like_a_serial_one(corpus21, tmp_path):
+    from click.testing import CliRunner
+
+    from quotekb.cli import cli
+
+    root = copy(corpus21, tmp_path)
+    texts = sorted((root / "articles").glob("*.txt"))
+    # articles 10 and 18 (0-based 9 and 17) sit in the 2nd and 3rd chunks of 8, which
+    # two workers parse at the same time; the first in corpus order must be reported
+    for path in (texts[9], texts[17]):
+        path.write_text("見出しだけの記事\n\n話者のいない本文です。\n", encoding="utf-8")
+    db = tmp_path / "db" / "quotekb.db"
+    build(CORPUS, db)
+    before = db.read_bytes()
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db), "--jobs", jobs])
+        assert result.exit_code == 2, result.output
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("\n") == 1 and f"{texts[9].stem}." in outputs[0], outputs[0]
+    assert "title was not found" in outputs[0]  # a parse error: found by the workers
+    assert db.read_bytes() == before
+    assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
+
+
+def test_a_worker_that_dies_fails_the_build_instead_of_hanging(corpus21, tmp_path, monkeypatch):
+    import quotekb.workers as workers
+
+    db = tmp_path / "db" / "quotekb.db"
+    build(CORPUS, db)
+    before = db.read_bytes()
+    monkeypatch.setattr(workers, "process", lambda *args: os._exit(3))  # in the forked workers
+    with pytest.raises(RuntimeError, match=r"build worker \d died \(exit code 3\)"):
+        build(corpus21, db, jobs=2)
+    assert db.read_bytes() == before
+    assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
