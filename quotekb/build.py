@@ -7,7 +7,9 @@ fsynced first so a crash (even SIGKILL) leaves either the old database or the ne
 one, never a torn file.
 
 Builds are incremental: documents store the content hashes of their text and YAML,
-and only articles whose hashes changed are reprocessed (on a copy of the database);
+and only articles whose hashes changed are reprocessed (on a copy of the database,
+made in a thread while the corpus loads); a corpus whose hashes all match is not
+even parsed;
 a change to a shared file (speakers, topics, analogies, entities, cues), to the
 schema, or `--full` rebuilds everything. Articles are processed in chunks into shard
 files (workers.py), by one worker process per job, and merged in corpus order, so
@@ -20,6 +22,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,7 +33,7 @@ from pathlib import Path
 import sqlalchemy.exc
 
 from . import workers
-from .corpus import Corpus, load_corpus
+from .corpus import Fingerprint, fingerprint, load_corpus
 from .db import apply_extras, create_indexes, create_schema, make_engine, schema_sql
 from .errors import InputError
 from .extract import Extractor
@@ -73,14 +76,14 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def build_info(corpus: Corpus, with_tokens: bool) -> dict[str, str]:
+def build_info(shared_hashes: dict[str, str], with_tokens: bool) -> dict[str, str]:
     info = {"schema_version": schema_version(), "code_version": code_version(), "with_tokens": str(int(with_tokens))}
-    info.update({f"sha256:{name}": digest for name, digest in sorted(corpus.shared_hashes.items())})
+    info.update({f"sha256:{name}": digest for name, digest in sorted(shared_hashes.items())})
     return info
 
 
-def plan_build(db_path: Path, corpus: Corpus, with_tokens: bool, full: bool) -> Plan:
-    everything = [a.id for a in corpus.articles]
+def plan_build(db_path: Path, corpus: Fingerprint, with_tokens: bool, full: bool) -> Plan:
+    everything = list(corpus.articles)
     if full:
         return Plan("full", "--full", everything)
     if not db_path.exists():
@@ -94,16 +97,42 @@ def plan_build(db_path: Path, corpus: Corpus, with_tokens: bool, full: bool) -> 
             conn.close()
     except sqlite3.Error:
         return Plan("full", "existing database unreadable or of an older schema", everything)
-    wanted = build_info(corpus, with_tokens)
+    wanted = build_info(corpus.shared_hashes, with_tokens)
     if stored != wanted:
         differing = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
         names = ", ".join(k.removeprefix("sha256:") for k in differing)
         return Plan("full", f"changed: {names}", everything)
-    changed = [a.id for a in corpus.articles if existing.get(a.id) != (a.sha256, a.yaml_sha256)]
+    changed = [article_id for article_id, hashes in corpus.articles.items() if existing.get(article_id) != hashes]
     removed = sorted(set(existing) - set(everything))
     if not changed and not removed:
         return Plan("unchanged", "nothing changed")
     return Plan("incremental", f"{len(changed)} changed, {len(removed)} removed", changed, removed)
+
+
+class _Copier:
+    """Copies the database to the temporary file in a thread (the copy runs in the
+    kernel, without the GIL, while the corpus loads)."""
+
+    def __init__(self, source: Path, target: Path) -> None:
+        self.target = target
+        self.error: OSError | None = None
+        self.thread = threading.Thread(target=self._copy, args=(source, target), daemon=True)
+        self.thread.start()
+
+    def _copy(self, source: Path, target: Path) -> None:
+        try:
+            shutil.copyfile(source, target)
+        except OSError as error:
+            self.error = error
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def discard(self) -> None:
+        self.thread.join()
+        self.target.unlink(missing_ok=True)
 
 
 def remove_stale_temporaries(db_path: Path) -> None:
@@ -140,6 +169,42 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _prepare(corpus_dir: Path, db_path: Path, tmp: Path, with_tokens: bool, full: bool):
+    """Plan the build and load what it needs: (plan, corpus, extractor, copier), or
+    only the plan when nothing changed."""
+    # A first plan from hashes alone: when nothing changed there is nothing to
+    # validate (the corpus passed when it was built, by the same code); when articles
+    # changed, copying the database starts now, beside loading and validating.
+    quick = fingerprint(corpus_dir)
+    copier = None
+    if quick is not None:
+        plan = plan_build(db_path, quick, with_tokens, full)
+        if plan.mode == "unchanged":
+            return plan, None, None, None
+        if plan.mode == "incremental":
+            copier = _Copier(db_path, tmp)
+    try:
+        corpus = load_corpus(corpus_dir)
+        extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
+        extractor.precheck(corpus.articles)
+        # the plan again, from what was loaded: files may have changed meanwhile
+        plan = plan_build(db_path, corpus.fingerprint(), with_tokens, full)
+        if plan.mode != "unchanged":
+            try:
+                db_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise InputError(db_path.parent, f"cannot create the directory ({error.strerror})",
+                                 "choose a writable --db path") from None
+    except BaseException:
+        if copier:
+            copier.discard()
+        raise
+    if copier and plan.mode != "incremental":
+        copier.discard()
+        copier = None
+    return plan, corpus, extractor, copier
+
+
 def build(
     corpus_dir: Path,
     db_path: Path,
@@ -152,46 +217,42 @@ def build(
     corpus_dir, db_path = Path(corpus_dir), Path(db_path)
     if db_path.is_dir():
         raise InputError(db_path, "is a directory", "pass the database file, e.g. --db db/quotekb.db")
-    corpus = load_corpus(corpus_dir)
-    extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
-    extractor.precheck(corpus.articles)
     if db_path.parent.exists():
         remove_stale_temporaries(db_path)
-    plan = plan_build(db_path, corpus, with_tokens, full)
-    stats = BuildStats(mode=plan.mode, reason=plan.reason)
-    if plan.mode == "unchanged":
-        # mark it current, so `serve` (which compares times) does not rebuild again
-        os.utime(db_path)
-        stats.seconds = time.perf_counter() - started
-        return stats
-
-    try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(db_path.parent, f"cannot create the directory ({error.strerror})",
-                         "choose a writable --db path") from None
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     shards = db_path.with_name(f".{db_path.name}.tmp-shards-{os.getpid()}")
     tmp.unlink(missing_ok=True)
+    plan, corpus, extractor, copier = _prepare(corpus_dir, db_path, tmp, with_tokens, full)
+    stats = BuildStats(mode=plan.mode, reason=plan.reason)
+    if plan.mode == "unchanged":
+        os.utime(db_path)  # mark it current, so `serve` (which compares times) does not rebuild again
+        stats.seconds = time.perf_counter() - started
+        return stats
+
     _remove(shards)
     shards.mkdir()
     by_id = {a.id: a for a in corpus.articles}
     todo = [by_id[article_id] for article_id in plan.changed]
     runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
+
+    def clean_up() -> None:
+        runner.close(abort=True)
+        if copier:
+            copier.discard()
+        tmp.unlink(missing_ok=True)
+        _remove(shards)
+
     try:
         # parse what will be processed before any output, so bad input fails first; an
         # unchanged article was parsed by the same code (build_info holds the code
         # version) when it was built
         runner.parse()
-    except BaseException:
-        runner.close(abort=True)
-        _remove(shards)
-        raise
-    echo(f"{plan.mode} build ({plan.reason})")
-
-    try:
+        echo(f"{plan.mode} build ({plan.reason})")
         if plan.mode == "incremental":
-            shutil.copyfile(db_path, tmp)
+            if copier:
+                copier.wait()
+            else:
+                shutil.copyfile(db_path, tmp)
         engine = make_engine(tmp)
         if plan.mode == "full":
             create_schema(engine, deferred_indexes=True)
@@ -223,7 +284,7 @@ def build(
             conn.exec_driver_sql("DELETE FROM build_info")
             conn.exec_driver_sql(
                 "INSERT INTO build_info (key, value) VALUES (?, ?)",
-                sorted(build_info(corpus, with_tokens).items()),
+                sorted(build_info(corpus.shared_hashes, with_tokens).items()),
             )
             create_indexes(conn)  # no-ops on an incremental build, which has them
             apply_extras(conn)
@@ -235,22 +296,15 @@ def build(
         _fsync(db_path.parent)
     except (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError) as error:
         # input that slipped past validation: still one line, and the old file stays
-        runner.close(abort=True)
-        tmp.unlink(missing_ok=True)
-        _remove(shards)
+        clean_up()
         raise InputError(corpus_dir, f"the corpus breaks a database constraint ({error})",
                          "run quotekb check and report this input as a quotekb bug") from None
     except OSError as error:
-        runner.close(abort=True)
-        tmp.unlink(missing_ok=True)
-        _remove(shards)
+        clean_up()
         raise InputError(db_path, f"cannot write the database ({error.strerror})",
                          "check the path, free disk space and permissions") from None
     except BaseException:
-        runner.close(abort=True)
-        tmp.unlink(missing_ok=True)
-        _remove(shards)
+        clean_up()
         raise
     stats.seconds = time.perf_counter() - started
     return stats
-

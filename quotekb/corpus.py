@@ -31,13 +31,33 @@ def _schemas() -> dict[str, Any]:
     return yaml.safe_load(resources.files("quotekb").joinpath("corpus_schemas.yaml").read_text())
 
 
+def _inline(node: Any, defs: dict[str, Any], expanding: tuple[str, ...] = ()) -> Any:
+    """The schema with every local $ref replaced by its definition (kept where a
+    definition refers to itself): resolving references cost half of validating."""
+    if isinstance(node, list):
+        return [_inline(item, defs, expanding) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref", "")
+    name = ref.removeprefix("#/$defs/")
+    if ref.startswith("#/$defs/") and name in defs and name not in expanding:
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        return {**_inline(defs[name], defs, (*expanding, name)), **_inline(siblings, defs, expanding)}
+    return {key: _inline(value, defs, expanding) for key, value in node.items()}
+
+
+@cache
+def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    # built once per schema: a thousand article files share it
+    schemas = _schemas()
+    schema = _inline(schemas[schema_name], schemas["$defs"])
+    schema["$defs"] = schemas["$defs"]  # for any reference left (a recursive definition)
+    return jsonschema.Draft202012Validator(schema)
+
+
 def validate(data: Any, schema_name: str, path: Path) -> None:
     """Validate YAML data against a named schema; the first error becomes an InputError."""
-    schemas = _schemas()
-    schema = dict(schemas[schema_name])
-    schema["$defs"] = schemas["$defs"]
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.message))
+    errors = sorted(_validator(schema_name).iter_errors(data), key=lambda e: (len(e.absolute_path), e.message))
     if not errors:
         return
     error = errors[0]
@@ -90,6 +110,34 @@ class Corpus:
     articles: list[Article]
     # sha256 of every shared file, so incremental builds know what changed
     shared_hashes: dict[str, str] = field(default_factory=dict)
+
+    def fingerprint(self) -> Fingerprint:
+        return Fingerprint({a.id: (a.sha256, a.yaml_sha256) for a in self.articles}, self.shared_hashes)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a build compares with the database: the content hashes of every article
+    (text, YAML) and shared file."""
+
+    articles: dict[str, tuple[str | None, str]]
+    shared_hashes: dict[str, str]
+
+
+def fingerprint(root: Path) -> Fingerprint | None:
+    """The corpus's hashes from its bytes alone, without parsing or validating, so a
+    build can tell that nothing changed (or start copying the database) first; None
+    when the layout is unusable (load_corpus then says why)."""
+    articles_dir = Path(root) / "articles"
+    if not articles_dir.is_dir():
+        return None
+    articles = {}
+    for yaml_path in sorted(articles_dir.glob("*.yaml")):
+        text_path = yaml_path.with_suffix(".txt")
+        text_sha = file_sha256(text_path) if text_path.is_file() else None
+        articles[yaml_path.stem] = (text_sha, file_sha256(yaml_path))
+    shared = {name: file_sha256(Path(root) / name) for name in SHARED_FILES if (Path(root) / name).exists()}
+    return Fingerprint(articles, shared)
 
 
 def load_speakers(path: Path) -> dict[str, Speaker]:

@@ -316,3 +316,28 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging(corpus21, tmp_pat
         build(corpus21, db, jobs=2)
     assert db.read_bytes() == before
     assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
+
+
+def test_the_plan_is_made_again_from_what_was_loaded(corpus3, tmp_path, monkeypatch):
+    # the first plan comes from hashes read before loading; if the files change in
+    # between (here: a stale first reading), the loaded corpus decides, and the copy
+    # of the database started for an incremental build is thrown away
+    import dataclasses
+
+    import quotekb.build as build_module
+    from quotekb.corpus import fingerprint
+
+    db = tmp_path / "q.db"
+    build(corpus3, db)
+    before = db.read_bytes()
+
+    def stale(root):
+        real = fingerprint(root)
+        first = sorted(real.articles)[0]
+        return dataclasses.replace(real, articles={**real.articles, first: (None, "stale")})
+
+    monkeypatch.setattr(build_module, "fingerprint", stale)
+    stats = build(corpus3, db)
+    assert stats.mode == "unchanged"
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
