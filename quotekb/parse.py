@@ -9,6 +9,7 @@ span is a pair of code-point offsets into the text as stored, and the segments t
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .corpus import Article, Speaker
@@ -398,19 +399,32 @@ def tile(text: str, segments: list[ParsedSegment]) -> list[ParsedSegment]:
     """Fill the gaps between content segments with `blank` ones so they cover the text."""
     tiled: list[ParsedSegment] = []
     cursor = 0
+    line_of = LineIndex(text)
     for seg in sorted(segments, key=lambda s: s.start):
         if seg.start > cursor:
-            tiled.append(ParsedSegment("blank", cursor, seg.start, _line_number(text, cursor)))
+            tiled.append(ParsedSegment("blank", cursor, seg.start, line_of(cursor)))
         tiled.append(seg)
         cursor = seg.end
     if cursor < len(text):
-        tiled.append(ParsedSegment("blank", cursor, len(text), _line_number(text, cursor)))
+        tiled.append(ParsedSegment("blank", cursor, len(text), line_of(cursor)))
     return tiled
 
 
-def _line_number(text: str, offset: int) -> int:
-    # CRLF, CR and LF all end a line, as in split_lines
-    return len(LINE_BREAK.findall(text, 0, offset)) + 1
+class LineIndex:
+    """1-based line numbers of offsets, from the line breaks found once (counting them
+    again for every offset made tiling quadratic in the length of the text)."""
+
+    def __init__(self, text: str) -> None:
+        # CRLF, CR and LF all end a line, as in split_lines
+        breaks = list(LINE_BREAK.finditer(text))
+        self.starts = [m.start() for m in breaks]
+        self.ends = [m.end() for m in breaks]
+
+    def __call__(self, offset: int) -> int:
+        n = bisect_right(self.ends, offset)
+        if n < len(self.starts) and self.starts[n] < offset:
+            n += 1  # the offset splits a CRLF: its CR already ended the line
+        return n + 1
 
 
 def parse_article(article: Article, speakers: dict[str, Speaker]) -> ParsedDocument:

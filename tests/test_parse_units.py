@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_factory import make_corpus
 from quotekb.corpus import load_corpus
@@ -146,3 +148,68 @@ def test_label_mapped_to_unknown_speaker_names_the_yaml_line(tmp_path):
         load_corpus(root)
     message = str(info.value)
     assert "a1.yaml:" in message and "unknown speaker 'nobody'" in message
+
+
+@pytest.mark.parametrize("text", ["", "a", "a\nb", "a\r\nb\rc\n\nd", "\r\n\r\n", "x\r", "\n\r\nz"])
+def test_line_index_counts_like_the_line_breaks_before_each_offset(text):
+    from quotekb.parse import LINE_BREAK, LineIndex
+
+    line_of = LineIndex(text)
+    for offset in range(len(text) + 1):
+        # the definition: line breaks that start before the offset, plus one
+        assert line_of(offset) == len(LINE_BREAK.findall(text, 0, offset)) + 1, (text, offset)
+
+
+def _reference_split(text, start, end, track_brackets):
+    """The splitter as first written, one character per step: the oracle for the
+    faster one, which jumps between the characters it acts on."""
+    from quotekb.sentences import CLOSERS, OPENERS, QUOTATIVE, STRIP, TERMINATORS, _closes_quote
+
+    depth, sentence_start, i = 0, None, start
+    while i < end:
+        ch = text[i]
+        if sentence_start is None:
+            if ch in STRIP:
+                i += 1
+                continue
+            sentence_start = i
+        if track_brackets and ch in OPENERS:
+            depth += 1
+        elif track_brackets and ch in CLOSERS and depth > 0:
+            depth -= 1
+        if ch == "．" and 0 < i and text[i - 1].isdigit() and i + 1 < end and text[i + 1].isdigit():
+            i += 1
+            continue
+        if ch in TERMINATORS and (depth == 0 or not track_brackets or _closes_quote(text, i, end, depth)):
+            j = i + 1
+            while j < end and (text[j] in TERMINATORS or text[j] in CLOSERS):
+                if track_brackets and text[j] in CLOSERS and depth > 0:
+                    depth -= 1
+                j += 1
+            if depth == 0 and text.startswith(QUOTATIVE, j) and j > i + 1:
+                i = j
+                continue
+            if depth == 0 or not track_brackets:
+                yield sentence_start, j
+                sentence_start = None
+            i = j
+            continue
+        i += 1
+    if sentence_start is not None:
+        stop = end
+        while stop > sentence_start and text[stop - 1] in STRIP:
+            stop -= 1
+        if track_brackets and depth > 0:
+            yield sentence_start, -1
+            return
+        yield sentence_start, stop
+
+
+@given(st.text(alphabet="。．！？!?「」『』（）()【】”'と言っ1１あ漢A \u3000\t", max_size=40),
+       st.booleans())
+@settings(max_examples=3000, deadline=None)
+def test_sentence_splitter_matches_the_character_by_character_reference(text, track):
+    from quotekb.sentences import _split
+
+    for start in (0, min(2, len(text))):
+        assert list(_split(text, start, len(text), track)) == list(_reference_split(text, start, len(text), track))
