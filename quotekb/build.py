@@ -174,7 +174,7 @@ def _prepare(corpus_dir: Path, db_path: Path, tmp: Path, with_tokens: bool, full
     only the plan when nothing changed."""
     # A first plan from hashes alone: when nothing changed there is nothing to
     # validate (the corpus passed when it was built, by the same code); when articles
-    # changed, copying the database starts now, beside loading and validating.
+    # changed, copying the database starts now, beside loading and validating them.
     quick = fingerprint(corpus_dir)
     copier = None
     if quick is not None:
@@ -184,11 +184,20 @@ def _prepare(corpus_dir: Path, db_path: Path, tmp: Path, with_tokens: bool, full
         if plan.mode == "incremental":
             copier = _Copier(db_path, tmp)
     try:
-        corpus = load_corpus(corpus_dir)
+        corpus, all_ids = None, None
+        if copier:
+            # only what changed is loaded and validated: the rest was, when it was
+            # built, by the same code (build_info holds the code version)
+            corpus, all_ids = load_corpus(corpus_dir, only=set(plan.changed)), set(quick.articles)
+            loaded = corpus.fingerprint()
+            if loaded.shared_hashes != quick.shared_hashes or any(
+                    quick.articles.get(article_id) != hashes for article_id, hashes in loaded.articles.items()):
+                corpus, all_ids = None, None  # files changed meanwhile: load everything, plan again
+        if corpus is None:
+            corpus = load_corpus(corpus_dir)
+            plan = plan_build(db_path, corpus.fingerprint(), with_tokens, full)
         extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
-        extractor.precheck(corpus.articles)
-        # the plan again, from what was loaded: files may have changed meanwhile
-        plan = plan_build(db_path, corpus.fingerprint(), with_tokens, full)
+        extractor.precheck(corpus.articles, all_ids)
         if plan.mode != "unchanged":
             try:
                 db_path.parent.mkdir(parents=True, exist_ok=True)

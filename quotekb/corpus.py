@@ -132,11 +132,14 @@ def fingerprint(root: Path) -> Fingerprint | None:
     if not articles_dir.is_dir():
         return None
     articles = {}
-    for yaml_path in sorted(articles_dir.glob("*.yaml")):
-        text_path = yaml_path.with_suffix(".txt")
-        text_sha = file_sha256(text_path) if text_path.is_file() else None
-        articles[yaml_path.stem] = (text_sha, file_sha256(yaml_path))
-    shared = {name: file_sha256(Path(root) / name) for name in SHARED_FILES if (Path(root) / name).exists()}
+    try:
+        for yaml_path in sorted(articles_dir.glob("*.yaml")):
+            text_path = yaml_path.with_suffix(".txt")
+            text_sha = file_sha256(text_path) if text_path.is_file() else None
+            articles[yaml_path.stem] = (text_sha, file_sha256(yaml_path))
+        shared = {name: file_sha256(Path(root) / name) for name in SHARED_FILES if (Path(root) / name).exists()}
+    except OSError:
+        return None  # unreadable: loading will name the file and the problem
     return Fingerprint(articles, shared)
 
 
@@ -236,7 +239,9 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_corpus(root: Path) -> Corpus:
+def load_corpus(root: Path, only: set[str] | None = None) -> Corpus:
+    """Load and validate the corpus; with `only`, just those articles (an incremental
+    build: the others are unchanged since they were validated by the same code)."""
     root = Path(root)
     if not root.is_dir():
         raise InputError(root, "corpus directory not found", "pass --corpus DIR or run from the repository root")
@@ -252,7 +257,8 @@ def load_corpus(root: Path) -> Corpus:
                 f"add {text_path.with_suffix('.yaml').name} with its metadata",
             )
     stems = {p.stem: p for p in yaml_paths}
-    metas = {path: load_yaml(path) for path in yaml_paths}  # each file parsed once
+    selected = [p for p in yaml_paths if only is None or p.stem in only]
+    metas = {path: load_yaml(path) for path in selected}  # each file parsed once
     for path, meta in metas.items():
         declared = meta.get("id") if isinstance(meta, dict) else None
         if declared is not None and declared != path.stem and declared in stems:

@@ -27,9 +27,10 @@ class Extractor:
         self.topic_index = AlternativeIndex([list(t.alternatives) for t in self.knowledge.topics])
         self.frame_index = AlternativeIndex([list(f.cues) for f in self.knowledge.frames])
 
-    def precheck(self, articles: list[Article]) -> None:
-        """Validation that needs the texts but no parsing: runs before any output."""
-        self.document_ids = {a.id for a in articles}
+    def precheck(self, articles: list[Article], document_ids: set[str] | None = None) -> None:
+        """Validation that needs the texts but no parsing: runs before any output.
+        `document_ids`: every article of the corpus, when only some were loaded."""
+        self.document_ids = document_ids if document_ids is not None else {a.id for a in articles}
         analogies.precheck_curated_quotes(
             self.knowledge.frames, {a.id: a.text for a in articles}, self.knowledge.path / "analogies.yaml"
         )

@@ -341,3 +341,24 @@ def test_the_plan_is_made_again_from_what_was_loaded(corpus3, tmp_path, monkeypa
     assert stats.mode == "unchanged"
     assert db.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_incremental_build_loads_only_the_changed_articles(corpus3, tmp_path, monkeypatch):
+    import quotekb.corpus as corpus_module
+
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    loaded = []
+    original = corpus_module.load_article
+
+    def counting(yaml_path, speakers, meta=None):
+        loaded.append(yaml_path.stem)
+        return original(yaml_path, speakers, meta)
+
+    monkeypatch.setattr(corpus_module, "load_article", counting)
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    text_path.write_text(text_path.read_text(encoding="utf-8") + "\n追加の段落です。\n", encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles, loaded) == ("incremental", 1, [SEED_ID])
+    assert build(root, db).mode == "unchanged" and loaded == [SEED_ID]  # nothing loaded at all
