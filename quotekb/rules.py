@@ -109,13 +109,15 @@ class AlternativeIndex:
                 required = alt.all or alt.sequence
                 if required:  # an alternative that requires nothing never matches
                     self.by_form.setdefault(required[0], []).append((list_index, alt_index, alt))
+        self.triggers = frozenset(self.by_form)
 
     def match(self, view: SentenceView) -> dict[int, list[str]]:
         """{rule-list index: terms of its matching alternatives}, as
         match_alternatives gives per list; lists with no match are left out."""
         hits = []
-        for form in view.form_set:
-            for entry in self.by_form.get(form, ()):
+        # set intersection in C first: most of a sentence's forms trigger nothing
+        for form in view.form_set & self.triggers:
+            for entry in self.by_form[form]:
                 if entry[2].match(view.forms, view.form_set):
                     hits.append(entry)
         matched: dict[int, list[str]] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Sequence
 from operator import itemgetter
 from pathlib import Path
 
@@ -65,10 +66,9 @@ REFERENCES = _references()
 ID_TABLES = sorted(_integer_id_tables())
 
 
-# A packed batch: the table's columns in insert order and one list of values per row.
-# Lists pickle far more cheaply than dicts between worker processes, and SQLite's
-# executemany takes them as they are.
-Packed = dict[str, list[list]]
+# A packed batch: per table, one sequence of values per row in COLUMNS order, which
+# SQLite's executemany takes as it is (no per-row parameter processing).
+Packed = dict[str, list[Sequence]]
 
 
 def _columns(table: str) -> tuple[str, ...]:
@@ -82,12 +82,12 @@ COLUMNS = {table: _columns(table) for table in (*TABLE_ORDER, "lexemes")}
 
 def pack(rows: dict[str, list[dict]]) -> Packed:
     """Row dicts -> value lists in COLUMNS order (missing optional columns are NULL).
-    Batches that are already value lists (morphemes, sentences_fts) pass through."""
+    Batches that are already value lists or tuples (morphemes, sentences_fts) pass through."""
     packed = {}
     for table, batch in rows.items():
         if table not in COLUMNS or not batch:
             continue
-        if isinstance(batch[0], list):
+        if isinstance(batch[0], (list, tuple)):
             packed[table] = batch
             continue
         columns = COLUMNS[table]
