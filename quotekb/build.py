@@ -169,49 +169,53 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _prepare(corpus_dir: Path, db_path: Path, tmp: Path, with_tokens: bool, full: bool):
-    """Plan the build and load what it needs: (plan, corpus, extractor, copier), or
-    only the plan when nothing changed."""
+def _prepare(corpus_dir: Path, db_path: Path, with_tokens: bool, full: bool):
+    """Plan the build and load what it needs: (plan, corpus, extractor), or only the
+    plan when nothing changed."""
     # A first plan from hashes alone: when nothing changed there is nothing to
-    # validate (the corpus passed when it was built, by the same code); when articles
-    # changed, copying the database starts now, beside loading and validating them.
+    # validate (the corpus passed when it was built, by the same code); when some
+    # articles changed, only they are loaded and validated.
     quick = fingerprint(corpus_dir)
-    copier = None
+    corpus = None
     if quick is not None:
         plan = plan_build(db_path, quick, with_tokens, full)
         if plan.mode == "unchanged":
-            return plan, None, None, None
+            return plan, None, None
         if plan.mode == "incremental":
-            copier = _Copier(db_path, tmp)
-    try:
-        corpus, all_ids = None, None
-        if copier:
-            # only what changed is loaded and validated: the rest was, when it was
-            # built, by the same code (build_info holds the code version)
-            corpus, all_ids = load_corpus(corpus_dir, only=set(plan.changed)), set(quick.articles)
+            corpus = load_corpus(corpus_dir, only=set(plan.changed))
             loaded = corpus.fingerprint()
-            if loaded.shared_hashes != quick.shared_hashes or any(
-                    quick.articles.get(article_id) != hashes for article_id, hashes in loaded.articles.items()):
-                corpus, all_ids = None, None  # files changed meanwhile: load everything, plan again
-        if corpus is None:
-            corpus = load_corpus(corpus_dir)
-            plan = plan_build(db_path, corpus.fingerprint(), with_tokens, full)
-        extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
-        extractor.precheck(corpus.articles, all_ids)
-        if plan.mode != "unchanged":
-            try:
-                db_path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise InputError(db_path.parent, f"cannot create the directory ({error.strerror})",
-                                 "choose a writable --db path") from None
-    except BaseException:
-        if copier:
-            copier.discard()
-        raise
-    if copier and plan.mode != "incremental":
-        copier.discard()
-        copier = None
-    return plan, corpus, extractor, copier
+            if loaded.shared_hashes != quick.shared_hashes or loaded.articles != {
+                    article_id: quick.articles[article_id] for article_id in plan.changed}:
+                corpus = None  # files changed (or went) meanwhile: load everything, plan again
+    if corpus is None:
+        corpus = load_corpus(corpus_dir)
+        plan = plan_build(db_path, corpus.fingerprint(), with_tokens, full)
+        partial = False
+    else:
+        partial = True
+    extractor = Extractor(load_knowledge(corpus_dir, corpus.speakers), corpus.speakers)
+    if partial:
+        # curated quotes may be looked for in any article: the unchanged ones are read
+        # from the database they were built into
+        extractor.precheck(corpus.articles, set(quick.articles), _stored_texts(db_path, set(plan.changed)))
+    else:
+        extractor.precheck(corpus.articles)
+    if plan.mode != "unchanged":
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(db_path.parent, f"cannot create the directory ({error.strerror})",
+                             "choose a writable --db path") from None
+    return plan, corpus, extractor
+
+
+def _stored_texts(db_path: Path, leave_out: set[str]) -> dict[str, str]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return {doc_id: text for doc_id, text in conn.execute("SELECT id, text FROM documents")
+                if doc_id not in leave_out}
+    finally:
+        conn.close()
 
 
 def build(
@@ -231,37 +235,42 @@ def build(
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     shards = db_path.with_name(f".{db_path.name}.tmp-shards-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    plan, corpus, extractor, copier = _prepare(corpus_dir, db_path, tmp, with_tokens, full)
+    plan, corpus, extractor = _prepare(corpus_dir, db_path, with_tokens, full)
     stats = BuildStats(mode=plan.mode, reason=plan.reason)
     if plan.mode == "unchanged":
         os.utime(db_path)  # mark it current, so `serve` (which compares times) does not rebuild again
         stats.seconds = time.perf_counter() - started
         return stats
 
-    _remove(shards)
-    shards.mkdir()
-    by_id = {a.id: a for a in corpus.articles}
-    todo = [by_id[article_id] for article_id in plan.changed]
-    runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
+    runner: workers.InProcess | workers.Workers | None = None
+    copier: _Copier | None = None
+    engine = None
 
     def clean_up() -> None:
-        runner.close(abort=True)
-        if copier:
+        if runner is not None:
+            runner.close(abort=True)
+        if copier is not None:
             copier.discard()
+        if engine is not None:
+            engine.dispose()
         tmp.unlink(missing_ok=True)
         _remove(shards)
 
     try:
-        # parse what will be processed before any output, so bad input fails first; an
-        # unchanged article was parsed by the same code (build_info holds the code
-        # version) when it was built
+        _remove(shards)
+        shards.mkdir()
+        by_id = {a.id: a for a in corpus.articles}
+        todo = [by_id[article_id] for article_id in plan.changed]
+        runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
+        if plan.mode == "incremental":
+            # the copy runs in a thread (sendfile, without the GIL) while articles are
+            # parsed and processed; started after the fork, so no worker inherits it
+            copier = _Copier(db_path, tmp)
+        # parse what will be processed before any output, so bad input fails first
         runner.parse()
         echo(f"{plan.mode} build ({plan.reason})")
-        if plan.mode == "incremental":
-            if copier:
-                copier.wait()
-            else:
-                shutil.copyfile(db_path, tmp)
+        if copier is not None:
+            copier.wait()
         engine = make_engine(tmp)
         if plan.mode == "full":
             create_schema(engine, deferred_indexes=True)

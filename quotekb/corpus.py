@@ -40,10 +40,16 @@ def _inline(node: Any, defs: dict[str, Any], expanding: tuple[str, ...] = ()) ->
         return node
     ref = node.get("$ref", "")
     name = ref.removeprefix("#/$defs/")
-    if ref.startswith("#/$defs/") and name in defs and name not in expanding:
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
+    siblings = {k: v for k, v in node.items() if k != "$ref"}
+    # inlined only when no sibling keyword would replace one of the definition's own
+    # (both must apply); annotations may
+    if (ref.startswith("#/$defs/") and name in defs and name not in expanding
+            and not (set(siblings) - ANNOTATIONS) & set(defs[name])):
         return {**_inline(defs[name], defs, (*expanding, name)), **_inline(siblings, defs, expanding)}
     return {key: _inline(value, defs, expanding) for key, value in node.items()}
+
+
+ANNOTATIONS = frozenset({"description", "title", "$comment", "examples"})
 
 
 @cache
@@ -120,7 +126,7 @@ class Fingerprint:
     """What a build compares with the database: the content hashes of every article
     (text, YAML) and shared file."""
 
-    articles: dict[str, tuple[str | None, str]]
+    articles: dict[str, tuple[str | None, str | None]]
     shared_hashes: dict[str, str]
 
 
@@ -131,12 +137,15 @@ def fingerprint(root: Path) -> Fingerprint | None:
     articles_dir = Path(root) / "articles"
     if not articles_dir.is_dir():
         return None
-    articles = {}
+    articles: dict[str, tuple[str | None, str | None]] = {}
     try:
         for yaml_path in sorted(articles_dir.glob("*.yaml")):
             text_path = yaml_path.with_suffix(".txt")
             text_sha = file_sha256(text_path) if text_path.is_file() else None
             articles[yaml_path.stem] = (text_sha, file_sha256(yaml_path))
+        for text_path in sorted(articles_dir.glob("*.txt")):
+            # a text without YAML counts as a change, so loading reports it
+            articles.setdefault(text_path.stem, (file_sha256(text_path), None))
         shared = {name: file_sha256(Path(root) / name) for name in SHARED_FILES if (Path(root) / name).exists()}
     except OSError:
         return None  # unreadable: loading will name the file and the problem

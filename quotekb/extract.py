@@ -27,13 +27,14 @@ class Extractor:
         self.topic_index = AlternativeIndex([list(t.alternatives) for t in self.knowledge.topics])
         self.frame_index = AlternativeIndex([list(f.cues) for f in self.knowledge.frames])
 
-    def precheck(self, articles: list[Article], document_ids: set[str] | None = None) -> None:
+    def precheck(self, articles: list[Article], document_ids: set[str] | None = None,
+                 other_texts: dict[str, str] | None = None) -> None:
         """Validation that needs the texts but no parsing: runs before any output.
-        `document_ids`: every article of the corpus, when only some were loaded."""
+        When only some articles were loaded: `document_ids` names every article of the
+        corpus and `other_texts` holds the texts of the others."""
         self.document_ids = document_ids if document_ids is not None else {a.id for a in articles}
-        analogies.precheck_curated_quotes(
-            self.knowledge.frames, {a.id: a.text for a in articles}, self.knowledge.path / "analogies.yaml"
-        )
+        texts = {**(other_texts or {}), **{a.id: a.text for a in articles}}
+        analogies.precheck_curated_quotes(self.knowledge.frames, texts, self.knowledge.path / "analogies.yaml")
 
     def global_rows(self, corpus) -> dict[str, list[dict]]:
         k = self.knowledge

@@ -221,7 +221,7 @@ class Lexeme(Base):
 
     __tablename__ = "lexemes"
     # the merge of a build shard finds existing lexemes by these columns (pos follows
-    # from pos_detail); ids are assigned in order of first occurrence
+    # from pos_detail); a full build numbers them in order of first occurrence (an incremental one appends)
     __table_args__ = (
         UniqueConstraint("surface", "dictionary_form", "normalized_form", "reading", "pos_detail",
                          name="uq_lexemes_forms"),

@@ -1,7 +1,8 @@
-"""Rows of one document: structure and tokens, with document-local integer ids.
+"""Rows of one document: structure and tokens, with integer ids local to the shard.
 
-Ids start at 1 within each document; the writer rebases them onto the database's
-(writer.rebase), so documents can be processed in any order or in parallel.
+Ids start at 1 within each shard (a chunk of consecutive articles, workers.py); the
+build shifts them onto the database's when it merges the shards, in corpus order
+(writer.merge_shard), so chunks can be processed in parallel.
 """
 
 from __future__ import annotations

@@ -101,8 +101,22 @@ class InProcess:
 _INHERITED: dict = {}
 
 
-def _worker_main(index: int, count: int, pipe: Connection) -> None:
+def _worker_main(index: int, count: int, pipe: Connection, parent_ends: list[Connection]) -> None:
+    # The parent's ends of this and earlier workers' pipes came with the fork: closed
+    # here, so that when the parent dies (even by SIGKILL) the pipe reports it and
+    # the worker ends instead of waiting forever.
+    for end in parent_ends:
+        end.close()
     nlp.reset_thread_state()  # a forked child must not share the parent's tokenizer
+    try:
+        _work(index, count, pipe)
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        pass  # the parent is gone (or gave up): nothing to report to
+    finally:
+        pipe.close()
+
+
+def _work(index: int, count: int, pipe: Connection) -> None:
     articles, speakers = _INHERITED["articles"], _INHERITED["speakers"]
     mine = _INHERITED["tasks"][index::count]
     try:
@@ -121,10 +135,10 @@ def _worker_main(index: int, count: int, pipe: Connection) -> None:
             return
         for task in mine:
             pipe.send(("done", process(task, parsed.pop(task), _INHERITED["extractor"], _INHERITED["with_tokens"])))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        raise
     except BaseException as error:  # a bug, not bad input: hand the parent the traceback
         pipe.send(("crash", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
-    finally:
-        pipe.close()
 
 
 class Workers:
@@ -142,11 +156,15 @@ class Workers:
         try:
             for index in range(self.count):
                 parent_end, child_end = context.Pipe()
-                process = context.Process(target=_worker_main, args=(index, self.count, child_end), daemon=True)
+                process = context.Process(target=_worker_main, daemon=True,
+                                          args=(index, self.count, child_end, [*self.pipes, parent_end]))
                 process.start()
                 child_end.close()
                 self.pipes.append(parent_end)
                 self.processes.append(process)
+        except BaseException:
+            self.close(abort=True)  # the workers already started (fork can fail)
+            raise
         finally:
             _INHERITED.clear()
 

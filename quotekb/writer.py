@@ -100,7 +100,7 @@ def pack(rows: dict[str, list[dict]]) -> Packed:
 
 
 class Rebaser:
-    """Shifts document-local ids onto the database, table by table."""
+    """Shifts shard-local ids onto the database, table by table."""
 
     def __init__(self, conn: Connection | None = None) -> None:
         self.base: Counter = Counter()

@@ -362,3 +362,105 @@ def test_an_incremental_build_loads_only_the_changed_articles(corpus3, tmp_path,
     stats = build(root, db)
     assert (stats.mode, stats.articles, loaded) == ("incremental", 1, [SEED_ID])
     assert build(root, db).mode == "unchanged" and loaded == [SEED_ID]  # nothing loaded at all
+
+
+def test_a_curated_stance_without_a_document_survives_an_incremental_build(tmp_path):
+    # `document` is optional for a curated stance: its quote may be in any article.
+    # An incremental build loads only the changed articles, and must still find the
+    # quote in the unchanged ones (read from the database).
+    root = tmp_path / "corpus"
+    shutil.copytree(CORPUS, root)
+    analogies = root / "analogies.yaml"
+    scoped = f"      - document: {SEED_ID}\n        speaker"
+    assert scoped in analogies.read_text(encoding="utf-8")
+    analogies.write_text(analogies.read_text(encoding="utf-8").replace(scoped, "      - speaker", 1), encoding="utf-8")
+    db = tmp_path / "q.db"
+    build(root, db)
+    (root / "articles" / "b1.yaml").write_text(
+        'title: 短い記事\npublished_on: "2024-09-01"\nlanguage: ja\nauthor: huang-wenwen\n'
+        "transcript:\n  convention: label-line\n  labels:\n    ノア・スミス: noah-smith\n"
+        "    ダリオ・アモデイ: dario-amodei\n", encoding="utf-8")
+    (root / "articles" / "b1.txt").write_text(
+        "短い記事\n\nノア・スミス\n\n今日は天気の話です。\n\nダリオ・アモデイ\n\nそうですね。\n", encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("incremental", 1)
+
+
+def test_workers_end_when_the_parent_is_killed_alone(tmp_path):
+    # SIGKILL to the build process only (not its group) while one worker waits for
+    # the go signal and the other still parses: both must notice the closed pipe and
+    # exit, not wait for the dead parent forever
+    root = tmp_path / "corpus"
+    make_synthetic(root, 16, seed=5, source=CORPUS)
+    # the 9th article (the first of worker 1's chunk) gets long: ~2 s to parse, while
+    # worker 0 is done with its chunk in a fraction of that
+    texts = sorted((root / "articles").glob("*.txt"))
+    paragraph = "この段落は構文解析に時間をかけるために何度も繰り返される文です。"
+    with texts[8].open("a", encoding="utf-8") as out:
+        out.write(("\n\n" + paragraph) * 120_000)
+    quotekb = Path(sys.executable).parent / "quotekb"
+    process = subprocess.Popen([str(quotekb), "build", "--corpus", str(root), "--db", str(tmp_path / "q.db"),
+                                "-q", "--jobs", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # workers exist once the parent has forked: wait for them, then kill the parent
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(_group_members(process.pid)) < 3:
+        time.sleep(0.05)
+    assert len(_group_members(process.pid)) == 3, "the build did not start its two workers"
+    time.sleep(0.3)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _group_members(process.pid):
+        time.sleep(0.2)
+    left = _group_members(process.pid)
+    if left:
+        os.killpg(process.pid, signal.SIGKILL)
+    assert left == [], "workers still running 20 s after the parent was killed"
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live processes (not zombies) of a process group, from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def test_an_article_gone_between_hashing_and_loading(corpus3, tmp_path, monkeypatch):
+    import dataclasses
+
+    import quotekb.build as build_module
+    from quotekb.corpus import fingerprint
+
+    db = tmp_path / "q.db"
+    build(corpus3, db)
+    before = db.read_bytes()
+
+    def with_ghost(root):
+        real = fingerprint(root)
+        return dataclasses.replace(real, articles={**real.articles, "ghost": ("0" * 64, "0" * 64)})
+
+    monkeypatch.setattr(build_module, "fingerprint", with_ghost)
+    assert build(corpus3, db).mode == "unchanged"  # the loaded corpus decides
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_text_without_yaml_added_to_a_built_corpus_is_reported(corpus3, tmp_path):
+    from click.testing import CliRunner
+
+    from quotekb.cli import cli
+
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    (root / "articles" / "stray.txt").write_text("迷子の本文。\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
+    assert result.exit_code == 2
+    assert "stray.txt: article text has no YAML beside it" in result.output
