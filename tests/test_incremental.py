@@ -318,10 +318,20 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging(corpus21, tmp_pat
     assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
 
 
-def test_the_plan_is_made_again_from_what_was_loaded(corpus3, tmp_path, monkeypatch):
+def _stale(articles: dict) -> dict:
+    first = sorted(articles)[0]
+    return {**articles, first: (None, "stale")}
+
+
+def _ghost(articles: dict) -> dict:
+    return {**articles, "ghost": ("0" * 64, "0" * 64)}
+
+
+@pytest.mark.parametrize("first_reading", [_stale, _ghost], ids=["changed", "vanished"])
+def test_the_plan_is_made_again_from_what_was_loaded(corpus3, tmp_path, monkeypatch, first_reading):
     # the first plan comes from hashes read before loading; if the files change in
-    # between (here: a stale first reading), the loaded corpus decides, and the copy
-    # of the database started for an incremental build is thrown away
+    # between (an article changed back, or one that vanished), the loaded corpus
+    # decides, and nothing is left behind
     import dataclasses
 
     import quotekb.build as build_module
@@ -331,14 +341,12 @@ def test_the_plan_is_made_again_from_what_was_loaded(corpus3, tmp_path, monkeypa
     build(corpus3, db)
     before = db.read_bytes()
 
-    def stale(root):
+    def first(root):
         real = fingerprint(root)
-        first = sorted(real.articles)[0]
-        return dataclasses.replace(real, articles={**real.articles, first: (None, "stale")})
+        return dataclasses.replace(real, articles=first_reading(real.articles))
 
-    monkeypatch.setattr(build_module, "fingerprint", stale)
-    stats = build(corpus3, db)
-    assert stats.mode == "unchanged"
+    monkeypatch.setattr(build_module, "fingerprint", first)
+    assert build(corpus3, db).mode == "unchanged"
     assert db.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -430,26 +438,6 @@ def _group_members(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             members.append(int(stat.parent.name))
     return members
-
-
-def test_an_article_gone_between_hashing_and_loading(corpus3, tmp_path, monkeypatch):
-    import dataclasses
-
-    import quotekb.build as build_module
-    from quotekb.corpus import fingerprint
-
-    db = tmp_path / "q.db"
-    build(corpus3, db)
-    before = db.read_bytes()
-
-    def with_ghost(root):
-        real = fingerprint(root)
-        return dataclasses.replace(real, articles={**real.articles, "ghost": ("0" * 64, "0" * 64)})
-
-    monkeypatch.setattr(build_module, "fingerprint", with_ghost)
-    assert build(corpus3, db).mode == "unchanged"  # the loaded corpus decides
-    assert db.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_text_without_yaml_added_to_a_built_corpus_is_reported(corpus3, tmp_path):
