@@ -8,7 +8,8 @@ With several jobs, `Workers` forks that many processes, and each takes a fixed s
 of the tasks (worker k: tasks k, k + n, k + 2n, ...). A worker first parses all of
 its articles and reports; only when every worker has parsed without error does the
 parent let them process, so bad input still fails before any output, and no parsed
-article is pickled (it costs a third of parsing it) or parsed twice. Because worker
+article is sent between processes (for 1,000 articles, pickling and unpickling them
+took about half as long as parsing them) or parsed twice. Because worker
 k's results come in the order of its tasks, the parent reads task i from worker
 i mod n and gets every shard in corpus order without a reordering buffer.
 """
