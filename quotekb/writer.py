@@ -180,7 +180,9 @@ def merge_shard(conn: Connection, path: Path, rebaser: Rebaser, used: Counter, c
         source = f"shard.{table}"
         if table == "morphemes":  # lexeme ids go through the shard's map
             select[_LEXEME_ID] = "map.global_id"
-            source += f" JOIN temp.lexeme_map map ON map.local_id = c{_LEXEME_ID}"
+            # LEFT: a morpheme whose lexeme failed to map hits NOT NULL (an error)
+            # instead of vanishing from the join
+            source += f" LEFT JOIN temp.lexeme_map map ON map.local_id = c{_LEXEME_ID}"
         cursor = dbapi.execute(f"INSERT INTO main.{table} ({columns}) "
                                f"SELECT {', '.join(select)} FROM {source} ORDER BY shard.{table}._rowid_")
         counts[table] += cursor.rowcount

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -75,3 +76,33 @@ def test_check_summarises_a_good_corpus():
     result = CliRunner().invoke(cli, ["check", "--corpus", str(CORPUS)])
     assert result.exit_code == 0, result.output
     assert "20 interview turns (dario-amodei 10, erik-torenberg 2, noah-smith 8)" in result.output
+
+
+def test_a_morpheme_whose_lexeme_cannot_be_mapped_fails_the_merge(tmp_path):
+    # the merge maps shard lexeme ids through a join; a morpheme left without one
+    # must stop the build, never silently drop out of the database
+    import pytest
+
+    from quotekb import workers
+    from quotekb.corpus import load_corpus
+    from quotekb.db import create_schema, make_engine
+    from quotekb.extract import Extractor
+    from quotekb.knowledge_files import load_knowledge
+    from quotekb.writer import Rebaser, merge_shard, pack, write_rows
+
+    corpus = load_corpus(CORPUS)
+    extractor = Extractor(load_knowledge(CORPUS, corpus.speakers), corpus.speakers)
+    extractor.precheck(corpus.articles)
+    runner = workers.start(corpus.articles, corpus.speakers, extractor, True, 1, tmp_path)
+    runner.parse()
+    (done,) = list(runner.results())
+    with sqlite3.connect(done.shard) as shard:  # lose one lexeme from the shard
+        assert shard.execute("DELETE FROM lexemes WHERE rowid = 1").rowcount == 1
+    engine = make_engine(tmp_path / "q.db")
+    create_schema(engine)
+    with engine.connect() as conn:
+        counts = Counter()
+        write_rows(conn, pack(extractor.global_rows(corpus)), counts)
+        with pytest.raises(sqlite3.IntegrityError, match="NOT NULL constraint failed: morphemes.lexeme_id"):
+            merge_shard(conn, done.shard, Rebaser(), done.used_ids, counts)
+    engine.dispose()
