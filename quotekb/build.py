@@ -1,16 +1,15 @@
 """Corpus -> a temporary SQLite file, written shard by shard -> atomic rename over the DB.
 
-The corpus is read and validated, and every article to be processed is parsed, before
-anything is printed or merged, so bad input never touches the database. The
+Every article to be processed is read, validated and parsed (with the shared corpus
+files) before anything is printed or merged, so bad input never touches the database. The
 temporary file lives beside the target so the final os.replace is atomic, and it is
 fsynced first so a crash (even SIGKILL) leaves either the old database or the new
 one, never a torn file.
 
 Builds are incremental: documents store the content hashes of their text and YAML,
-and only articles whose hashes changed are reprocessed (on a copy of the database,
-made in a thread while the corpus loads); a corpus whose hashes all match is not
-even parsed;
-a change to a shared file (speakers, topics, analogies, entities, cues), to the
+and only articles whose hashes changed are loaded and reprocessed, on a copy of the
+database made in a thread meanwhile; a corpus whose hashes all match is not even
+parsed; a change to a shared file (speakers, topics, analogies, entities, cues), to the
 schema, or `--full` rebuilds everything. Articles are processed in chunks into shard
 files (workers.py), by one worker process per job, and merged in corpus order, so
 the database does not depend on the number of jobs.
@@ -111,7 +110,7 @@ def plan_build(db_path: Path, corpus: Fingerprint, with_tokens: bool, full: bool
 
 class _Copier:
     """Copies the database to the temporary file in a thread (the copy runs in the
-    kernel, without the GIL, while the corpus loads)."""
+    kernel, without the GIL, while articles are parsed and processed)."""
 
     def __init__(self, source: Path, target: Path) -> None:
         self.target = target
