@@ -57,14 +57,17 @@ def content(db: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-@pytest.fixture(scope="module")
-def corpus3(tmp_path_factory) -> Path:
-    """The seed plus two synthetic articles recombined from it."""
-    root = tmp_path_factory.mktemp("three") / "corpus"
-    make_synthetic(root, 2, seed=7, source=CORPUS)
+def seed_plus_synthetic(root: Path, n: int, seed: int) -> Path:
+    """The seed article plus n synthetic articles recombined from it."""
+    make_synthetic(root, n, seed=seed, source=CORPUS)
     shutil.copy(CORPUS / "articles" / f"{SEED_ID}.txt", root / "articles")
     shutil.copy(CORPUS / "articles" / f"{SEED_ID}.yaml", root / "articles")
     return root
+
+
+@pytest.fixture(scope="module")
+def corpus3(tmp_path_factory) -> Path:
+    return seed_plus_synthetic(tmp_path_factory.mktemp("three") / "corpus", 2, seed=7)
 
 
 def copy(root: Path, tmp_path: Path) -> Path:
@@ -83,12 +86,8 @@ def test_two_full_builds_dump_identically(corpus3, tmp_path):
 
 @pytest.fixture(scope="module")
 def corpus21(tmp_path_factory) -> Path:
-    """Enough articles for several worker chunks: the seed plus 20 synthetic ones."""
-    root = tmp_path_factory.mktemp("twentyone") / "corpus"
-    make_synthetic(root, 20, seed=11, source=CORPUS)
-    shutil.copy(CORPUS / "articles" / f"{SEED_ID}.txt", root / "articles")
-    shutil.copy(CORPUS / "articles" / f"{SEED_ID}.yaml", root / "articles")
-    return root
+    """Enough articles for several worker chunks."""
+    return seed_plus_synthetic(tmp_path_factory.mktemp("twentyone") / "corpus", 20, seed=11)
 
 
 @pytest.fixture
