@@ -255,73 +255,74 @@ def build(
         tmp.unlink(missing_ok=True)
         _remove(shards)
 
-    try:
-        _remove(shards)
-        shards.mkdir()
-        by_id = {a.id: a for a in corpus.articles}
-        todo = [by_id[article_id] for article_id in plan.changed]
-        runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
-        if plan.mode == "incremental":
-            # the copy runs in a thread (sendfile, without the GIL) while articles are
-            # parsed and processed; started after the fork, so no worker inherits it
-            copier = _Copier(db_path, tmp)
-        # parse what will be processed before any output, so bad input fails first
-        runner.parse()
-        echo(f"{plan.mode} build ({plan.reason})")
-        if copier is not None:
-            copier.wait()
-        engine = make_engine(tmp)
-        if plan.mode == "full":
-            create_schema(engine, deferred_indexes=True)
-        # merge_shard commits after each shard: commits inside the temporary file do
-        # not touch the database it replaces
-        with engine.connect() as conn:
-            if plan.mode == "full":
-                write_rows(conn, pack(extractor.global_rows(corpus)), stats.counts)
-                rebaser = Rebaser()
-            else:
-                for article_id in plan.removed + plan.changed:
-                    delete_document(conn, article_id)
-                stats.removed = len(plan.removed)
-                extractor.mark_used_from_db(conn)
-                rebaser = Rebaser(conn)
-            for done in runner.results():
-                merge_shard(conn, done.shard, rebaser, done.used_ids, stats.counts)
-                done.shard.unlink()
-                extractor.used_stances |= done.used_stances
-                for article_id, chars, summary in done.progress:
-                    stats.articles += 1
-                    stats.chars += chars
-                    echo(f"[{stats.articles}/{len(todo)}] {article_id}: {chars:,} chars, {summary}")
-            runner.close()
+    with workers.bulk_gc():  # see workers.BULK_GC_THRESHOLDS
+        try:
+            _remove(shards)
+            shards.mkdir()
+            by_id = {a.id: a for a in corpus.articles}
+            todo = [by_id[article_id] for article_id in plan.changed]
+            runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
             if plan.mode == "incremental":
-                drop_unused_lexemes(conn)
-            if with_tokens:
-                extractor.finish()
-            conn.exec_driver_sql("DELETE FROM build_info")
-            conn.exec_driver_sql(
-                "INSERT INTO build_info (key, value) VALUES (?, ?)",
-                sorted(build_info(corpus.shared_hashes, with_tokens).items()),
-            )
-            create_indexes(conn)  # no-ops on an incremental build, which has them
-            apply_extras(conn)
-            commit(conn)
-        engine.dispose()
-        _remove(shards)
-        _fsync(tmp)
-        os.replace(tmp, db_path)
-        _fsync(db_path.parent)
-    except (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError) as error:
-        # input that slipped past validation: still one line, and the old file stays
-        clean_up()
-        raise InputError(corpus_dir, f"the corpus breaks a database constraint ({error})",
-                         "run quotekb check and report this input as a quotekb bug") from None
-    except OSError as error:
-        clean_up()
-        raise InputError(db_path, f"cannot write the database ({error.strerror})",
-                         "check the path, free disk space and permissions") from None
-    except BaseException:
-        clean_up()
-        raise
+                # the copy runs in a thread (sendfile, without the GIL) while articles are
+                # parsed and processed; started after the fork, so no worker inherits it
+                copier = _Copier(db_path, tmp)
+            # parse what will be processed before any output, so bad input fails first
+            runner.parse()
+            echo(f"{plan.mode} build ({plan.reason})")
+            if copier is not None:
+                copier.wait()
+            engine = make_engine(tmp)
+            if plan.mode == "full":
+                create_schema(engine, deferred_indexes=True)
+            # merge_shard commits after each shard: commits inside the temporary file do
+            # not touch the database it replaces
+            with engine.connect() as conn:
+                if plan.mode == "full":
+                    write_rows(conn, pack(extractor.global_rows(corpus)), stats.counts)
+                    rebaser = Rebaser()
+                else:
+                    for article_id in plan.removed + plan.changed:
+                        delete_document(conn, article_id)
+                    stats.removed = len(plan.removed)
+                    extractor.mark_used_from_db(conn)
+                    rebaser = Rebaser(conn)
+                for done in runner.results():
+                    merge_shard(conn, done.shard, rebaser, done.used_ids, stats.counts)
+                    done.shard.unlink()
+                    extractor.used_stances |= done.used_stances
+                    for article_id, chars, summary in done.progress:
+                        stats.articles += 1
+                        stats.chars += chars
+                        echo(f"[{stats.articles}/{len(todo)}] {article_id}: {chars:,} chars, {summary}")
+                runner.close()
+                if plan.mode == "incremental":
+                    drop_unused_lexemes(conn)
+                if with_tokens:
+                    extractor.finish()
+                conn.exec_driver_sql("DELETE FROM build_info")
+                conn.exec_driver_sql(
+                    "INSERT INTO build_info (key, value) VALUES (?, ?)",
+                    sorted(build_info(corpus.shared_hashes, with_tokens).items()),
+                )
+                create_indexes(conn)  # no-ops on an incremental build, which has them
+                apply_extras(conn)
+                commit(conn)
+            engine.dispose()
+            _remove(shards)
+            _fsync(tmp)
+            os.replace(tmp, db_path)
+            _fsync(db_path.parent)
+        except (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError) as error:
+            # input that slipped past validation: still one line, and the old file stays
+            clean_up()
+            raise InputError(corpus_dir, f"the corpus breaks a database constraint ({error})",
+                             "run quotekb check and report this input as a quotekb bug") from None
+        except OSError as error:
+            clean_up()
+            raise InputError(db_path, f"cannot write the database ({error.strerror})",
+                             "check the path, free disk space and permissions") from None
+        except BaseException:
+            clean_up()
+            raise
     stats.seconds = time.perf_counter() - started
     return stats

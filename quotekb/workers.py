@@ -16,10 +16,12 @@ i mod n and gets every shard in corpus order without a reordering buffer.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import traceback
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,6 +39,23 @@ from .writer import pack, write_shard
 CHUNK_ARTICLES = 8
 # How long the parent waits on a silent worker before checking that it still lives.
 POLL_SECONDS = 1.0
+# A build allocates millions of tuples and lists that live until their shard is written,
+# and makes almost no reference cycles: at the default thresholds (700, 10, 10) the
+# cyclic collector walks them again and again. With these, and the freeze before the
+# fork (Workers), a build of 1,000 synthetic articles on 2 cores took 8% less CPU
+# (23.8 s -> 21.8 s, three runs each) and the same peak memory.
+BULK_GC_THRESHOLDS = (100_000, 50, 100)
+
+
+@contextmanager
+def bulk_gc() -> Iterator[None]:
+    """Collect cycles rarely while a build runs; the previous thresholds after it."""
+    previous = gc.get_threshold()
+    gc.set_threshold(*BULK_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 @dataclass
@@ -154,6 +173,9 @@ class Workers:
         self.count = min(jobs, len(tasks))
         self.pipes: list[Connection] = []
         self.processes = []
+        # frozen objects are never walked by the collector: the workers then do not
+        # copy every page of the parent's heap that the collector would have touched
+        gc.freeze()
         try:
             for index in range(self.count):
                 parent_end, child_end = context.Pipe()
@@ -167,6 +189,7 @@ class Workers:
             self.close(abort=True)  # the workers already started (fork can fail)
             raise
         finally:
+            gc.unfreeze()
             _INHERITED.clear()
 
     def parse(self) -> None:

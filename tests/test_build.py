@@ -106,3 +106,35 @@ def test_a_morpheme_whose_lexeme_cannot_be_mapped_fails_the_merge(tmp_path):
         with pytest.raises(sqlite3.IntegrityError, match="NOT NULL constraint failed: morphemes.lexeme_id"):
             merge_shard(conn, done.shard, Rebaser(), done.used_ids, counts)
     engine.dispose()
+
+
+def test_a_build_restores_the_collector_thresholds_also_when_it_fails(tmp_path, monkeypatch):
+    # builds relax the cyclic collector (workers.bulk_gc); a library caller's
+    # process must get its own thresholds back either way
+    import gc
+
+    import pytest
+
+    from quotekb import workers
+    from quotekb.build import build
+    from quotekb.errors import InputError
+
+    during = []
+    process = workers.process
+
+    def recording(*args, **kwargs):
+        during.append(gc.get_threshold())
+        return process(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "process", recording)
+    previous = gc.get_threshold()
+    gc.set_threshold(1234, 5, 6)
+    try:
+        build(CORPUS, tmp_path / "ok.db")
+        assert gc.get_threshold() == (1234, 5, 6)
+        with pytest.raises(InputError):
+            build(broken_corpus(tmp_path), tmp_path / "bad.db")
+        assert gc.get_threshold() == (1234, 5, 6)
+    finally:
+        gc.set_threshold(*previous)
+    assert during == [workers.BULK_GC_THRESHOLDS]  # the one article, processed under the relaxed policy
