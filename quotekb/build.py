@@ -168,24 +168,29 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _prepare(corpus_dir: Path, db_path: Path, with_tokens: bool, full: bool):
-    """Plan the build and load what it needs: (plan, corpus, extractor), or only the
-    plan when nothing changed."""
-    # A first plan from hashes alone: when nothing changed there is nothing to
-    # validate (the corpus passed when it was built, by the same code); when some
-    # articles changed, only they are loaded and validated.
+def _first_plan(corpus_dir: Path, db_path: Path, with_tokens: bool,
+                full: bool) -> tuple[Fingerprint | None, Plan | None]:
+    """A plan from file hashes alone, before anything is parsed: when nothing changed
+    there is nothing to validate (the corpus passed when it was built, by the same
+    code); when some articles changed, only they will be loaded. (None, None) when the
+    corpus cannot be fingerprinted: loading it reports why."""
     quick = fingerprint(corpus_dir)
+    if quick is None:
+        return None, None
+    return quick, plan_build(db_path, quick, with_tokens, full)
+
+
+def _load(corpus_dir: Path, db_path: Path, with_tokens: bool, full: bool, quick: Fingerprint | None,
+          plan: Plan | None) -> tuple[Plan, object, Extractor]:
+    """Load and validate what the build needs: (plan, corpus, extractor). The plan is
+    made again from the loaded files when they differ from the first fingerprint."""
     corpus = None
-    if quick is not None:
-        plan = plan_build(db_path, quick, with_tokens, full)
-        if plan.mode == "unchanged":
-            return plan, None, None
-        if plan.mode == "incremental":
-            corpus = load_corpus(corpus_dir, only=set(plan.changed))
-            loaded = corpus.fingerprint()
-            if loaded.shared_hashes != quick.shared_hashes or loaded.articles != {
-                    article_id: quick.articles[article_id] for article_id in plan.changed}:
-                corpus = None  # files changed (or went) meanwhile: load everything, plan again
+    if quick is not None and plan is not None and plan.mode == "incremental":
+        corpus = load_corpus(corpus_dir, only=set(plan.changed))
+        loaded = corpus.fingerprint()
+        if loaded.shared_hashes != quick.shared_hashes or loaded.articles != {
+                article_id: quick.articles[article_id] for article_id in plan.changed}:
+            corpus = None  # files changed (or went) meanwhile: load everything, plan again
     if corpus is None:
         corpus = load_corpus(corpus_dir)
         plan = plan_build(db_path, corpus.fingerprint(), with_tokens, full)
@@ -234,7 +239,24 @@ def build(
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     shards = db_path.with_name(f".{db_path.name}.tmp-shards-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    plan, corpus, extractor = _prepare(corpus_dir, db_path, with_tokens, full)
+    quick, plan = _first_plan(corpus_dir, db_path, with_tokens, full)
+    copier: _Copier | None = None
+    if plan is not None and plan.mode == "incremental" and not workers.forks(len(plan.changed), jobs):
+        # no worker will be forked (one chunk of articles): the copy can start now, in
+        # a thread (sendfile, without the GIL), and overlap loading, validating, parsing
+        # and processing; it was most of a one-article rebuild's time when it waited
+        copier = _Copier(db_path, tmp)
+    if plan is None or plan.mode != "unchanged":
+        try:
+            plan, corpus, extractor = _load(corpus_dir, db_path, with_tokens, full, quick, plan)
+        except BaseException:
+            if copier is not None:
+                copier.discard()  # bad input: nothing may stay behind
+            raise
+    if copier is not None and (plan.mode != "incremental" or workers.forks(len(plan.changed), jobs)):
+        # the files changed while they were loaded, and the plan with them
+        copier.discard()
+        copier = None
     stats = BuildStats(mode=plan.mode, reason=plan.reason)
     if plan.mode == "unchanged":
         os.utime(db_path)  # mark it current, so `serve` (which compares times) does not rebuild again
@@ -242,7 +264,6 @@ def build(
         return stats
 
     runner: workers.InProcess | workers.Workers | None = None
-    copier: _Copier | None = None
     engine = None
 
     def clean_up() -> None:
@@ -262,9 +283,8 @@ def build(
             by_id = {a.id: a for a in corpus.articles}
             todo = [by_id[article_id] for article_id in plan.changed]
             runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
-            if plan.mode == "incremental":
-                # the copy runs in a thread (sendfile, without the GIL) while articles are
-                # parsed and processed; started after the fork, so no worker inherits it
+            if plan.mode == "incremental" and copier is None:
+                # started after the fork, so that no worker inherits the thread
                 copier = _Copier(db_path, tmp)
             # parse what will be processed before any output, so bad input fails first
             runner.parse()

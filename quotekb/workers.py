@@ -232,10 +232,16 @@ class Workers:
             process.join()
 
 
+def forks(n_articles: int, jobs: int) -> bool:
+    """Whether start() forks workers for this many articles: only with several jobs
+    and more than one task for them."""
+    return jobs > 1 and n_articles > CHUNK_ARTICLES
+
+
 def start(articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool, jobs: int,
           shards: Path) -> InProcess | Workers:
     """The serial runner, or the parallel one when there are jobs and tasks for it."""
     tasks = tasks_for(len(articles), shards)
-    if jobs <= 1 or len(tasks) < 2:
+    if not forks(len(articles), jobs):
         return InProcess(articles, speakers, extractor, with_tokens, tasks)
     return Workers(articles, speakers, extractor, with_tokens, tasks, jobs)

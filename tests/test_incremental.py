@@ -18,6 +18,7 @@ from datasette.app import Datasette
 
 from conftest import CORPUS, REPO, SEED_ID
 from quotekb.build import build
+from quotekb.errors import InputError
 
 sys.path.insert(0, str(REPO / "scripts"))
 from synth_corpus import make_corpus as make_synthetic  # noqa: E402
@@ -451,3 +452,41 @@ def test_a_text_without_yaml_added_to_a_built_corpus_is_reported(corpus3, tmp_pa
     result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
     assert result.exit_code == 2
     assert "stray.txt: article text has no YAML beside it" in result.output
+
+
+def test_a_one_chunk_rebuild_copies_the_database_while_it_loads(corpus3, tmp_path, monkeypatch):
+    # no worker is forked for a few changed articles, so the copy starts before the
+    # changed files are loaded; when they turn out bad, the copy is removed
+    from quotekb import build as build_module
+
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    events = []
+    copier, load_corpus = build_module._Copier, build_module.load_corpus
+
+    class Recording(copier):
+        def __init__(self, source, target):
+            events.append("copy")
+            super().__init__(source, target)
+
+    def loading(*args, **kwargs):
+        events.append("load")
+        return load_corpus(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "_Copier", Recording)
+    monkeypatch.setattr(build_module, "load_corpus", loading)
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    original = text_path.read_text(encoding="utf-8")
+    text_path.write_text(original.replace("はい、少しです。", "はい、少しだけです。"), encoding="utf-8")
+    assert build(root, db, jobs=2).mode == "incremental"
+    assert events == ["copy", "load"]
+
+    events.clear()
+    before = db.read_bytes()
+    text_path.write_bytes(b"\x00" * 10)
+    with pytest.raises(InputError, match="NUL"):
+        build(root, db, jobs=2)
+    assert events == ["copy", "load"]
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "q.db"]
