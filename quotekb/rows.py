@@ -44,21 +44,40 @@ LEXEME_COLUMNS = ("surface", "dictionary_form", "normalized_form", "reading", "p
 MORPHEME_COLUMNS = ("sentence_id", "position", "search_position", "lexeme_id", "start", "end")
 
 
+Analysed = list[list[tuple[nlp.Lexeme, int, int]]]
+
+
+def analyse(docs: list[ParsedDocument]) -> list[Analysed]:
+    """The morphemes of every sentence of these documents (per document, per sentence).
+
+    Done for a whole chunk in one pass, before any row is made: Sudachi reads its
+    dictionary from all over memory, and any work between two sentences pushes it out
+    of the CPU caches. Tokenizing a sentence in the middle of a build took about 1.7x
+    as long as in a run of sentences; this pass saved about 1 s of CPU in a build of
+    1,000 synthetic articles.
+    """
+    return [[nlp.morphemes(text[s.start : s.end]) for s in doc.sentences]
+            for doc, text in ((doc, doc.article.text) for doc in docs)]
+
+
 def token_rows(
-    sentences: list[dict], lexicon: Lexicon
+    sentences: list[dict], lexicon: Lexicon, analysed: Analysed | None = None
 ) -> tuple[list[tuple], list[list], dict[int, SentenceView]]:
     """Morphemes of every sentence as value tuples (lexeme ids from `lexicon`), the
     rows of the full-text index, and what the rules look at per sentence.
+    `analysed` holds the sentences' morphemes when they were found beforehand (analyse).
 
     Tuples, not dicts: about 2,000 morphemes per article make this the build's
     hottest loop.
     """
     morphemes, fts, views = [], [], {}
     lexeme_ids = lexicon.ids
-    for sentence in sentences:
+    if analysed is None:
+        analysed = [nlp.morphemes(sentence["text"]) for sentence in sentences]
+    for sentence, found in zip(sentences, analysed, strict=True):
         sentence_id, base, text = sentence["id"], sentence["start"], sentence["text"]
         forms, spans, pos = [], [], []
-        for position, (lexeme, start, end) in enumerate(nlp.morphemes(text)):
+        for position, (lexeme, start, end) in enumerate(found):
             fields = lexeme.fields
             lexeme_id = lexeme_ids.get(fields)
             if lexeme_id is None:
@@ -81,11 +100,13 @@ def token_rows(
 
 
 def document_rows(
-    doc: ParsedDocument, ids: IdAllocator, lexicon: Lexicon | None = None, with_tokens: bool = True
+    doc: ParsedDocument, ids: IdAllocator, lexicon: Lexicon | None = None, with_tokens: bool = True,
+    analysed: Analysed | None = None,
 ) -> tuple[dict[str, list], dict[int, SentenceView]]:
     """All rows of one parsed article, keyed by table name, ids assigned, and the
     sentence views the knowledge layer reads (empty without the token layer).
-    Morphemes refer to lexemes by their id in `lexicon` (a new one when None)."""
+    Morphemes refer to lexemes by their id in `lexicon` (a new one when None);
+    `analysed` is the article's entry of analyse() when it was run for a chunk."""
     article, text = doc.article, doc.article.text
     meta = article.meta
     rows: dict[str, list[dict]] = {}
@@ -150,7 +171,8 @@ def document_rows(
     ]
     views: dict[int, SentenceView] = {}
     if with_tokens:
-        rows["morphemes"], rows["sentences_fts"], views = token_rows(rows["sentences"], lexicon or Lexicon())
+        rows["morphemes"], rows["sentences_fts"], views = token_rows(
+            rows["sentences"], lexicon or Lexicon(), analysed)
     first = ids.take("key_points", len(doc.key_points))
     rows["key_points"] = [
         {"id": first + i, "document_id": article.id, "number": k.number,

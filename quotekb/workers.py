@@ -31,7 +31,7 @@ from .corpus import Article
 from .errors import InputError
 from .extract import Extractor
 from .parse import ParsedDocument, parse_article
-from .rows import IdAllocator, Lexicon, document_rows
+from .rows import IdAllocator, Lexicon, analyse, document_rows
 from .writer import pack, write_shard
 
 # Articles per task: large enough that a shard's fixed costs (a file, its tables)
@@ -86,8 +86,9 @@ def process(task: Task, docs: list[ParsedDocument], extractor: Extractor, with_t
     ids, lexicon = IdAllocator(), Lexicon()
     stances_before = set(extractor.used_stances)
     batches, progress = [], []
-    for doc in docs:
-        rows, views = document_rows(doc, ids, lexicon, with_tokens)
+    analysed = analyse(docs) if with_tokens else [None] * len(docs)
+    for doc, morphemes in zip(docs, analysed, strict=True):
+        rows, views = document_rows(doc, ids, lexicon, with_tokens, morphemes)
         if with_tokens:
             extractor.document_rows(doc.article, rows, views, ids)
         batches.append(pack(rows))

@@ -107,3 +107,24 @@ def test_token_rows_follow_the_table_columns():
 
     assert COLUMNS["morphemes"] == MORPHEME_COLUMNS
     assert LEXEME_FIELDS == LEXEME_COLUMNS == COLUMNS["lexemes"][1:]
+
+
+def test_a_chunk_analysed_beforehand_gives_the_rows_of_one_analysed_inline():
+    # workers tokenize a whole chunk first (rows.analyse), check.py sentence by
+    # sentence inside document_rows: both must give the same rows
+    from conftest import CORPUS
+    from quotekb.corpus import load_corpus
+    from quotekb.parse import parse_article
+    from quotekb.rows import IdAllocator, Lexicon, analyse, document_rows
+
+    corpus = load_corpus(CORPUS)
+    docs = [parse_article(article, corpus.speakers) for article in corpus.articles]
+    inline_lexicon, ahead_lexicon = Lexicon(), Lexicon()
+    for doc, analysed in zip(docs, analyse(docs), strict=True):
+        assert len(analysed) == len(doc.sentences)
+        inline = document_rows(doc, IdAllocator(), inline_lexicon)
+        ahead = document_rows(doc, IdAllocator(), ahead_lexicon, analysed=analysed)
+        assert inline[0] == ahead[0]
+        assert inline[1] == ahead[1]
+        assert len(ahead[0]["morphemes"]) > 5000  # the seed's 5,178 tokens
+    assert inline_lexicon.rows() == ahead_lexicon.rows()
