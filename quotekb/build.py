@@ -109,8 +109,10 @@ def plan_build(db_path: Path, corpus: Fingerprint, with_tokens: bool, full: bool
 
 
 class _Copier:
-    """Copies the database to the temporary file in a thread (the copy runs in the
-    kernel, without the GIL, while articles are parsed and processed)."""
+    """Copies the database to the temporary file in a thread: the copy runs in the
+    kernel, without the GIL, while the build goes on (for a rebuild of one chunk it
+    starts before the changed articles are even loaded). Discarding waits for the copy
+    to end, so that no file can appear after it was removed."""
 
     def __init__(self, source: Path, target: Path) -> None:
         self.target = target
@@ -222,6 +224,27 @@ def _stored_texts(db_path: Path, leave_out: set[str]) -> dict[str, str]:
         conn.close()
 
 
+@dataclass
+class _Resources:
+    """What a build holds that must not outlive a failure."""
+
+    tmp: Path
+    shards: Path
+    runner: workers.InProcess | workers.Workers | None = None
+    copier: _Copier | None = None
+    engine: object | None = None
+
+    def clean_up(self) -> None:
+        if self.runner is not None:
+            self.runner.close(abort=True)
+        if self.copier is not None:
+            self.copier.discard()
+        if self.engine is not None:
+            self.engine.dispose()
+        self.tmp.unlink(missing_ok=True)
+        _remove(self.shards)
+
+
 def build(
     corpus_dir: Path,
     db_path: Path,
@@ -236,113 +259,107 @@ def build(
         raise InputError(db_path, "is a directory", "pass the database file, e.g. --db db/quotekb.db")
     if db_path.parent.exists():
         remove_stale_temporaries(db_path)
-    tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
-    shards = db_path.with_name(f".{db_path.name}.tmp-shards-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
+    held = _Resources(tmp=db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}"),
+                      shards=db_path.with_name(f".{db_path.name}.tmp-shards-{os.getpid()}"))
+    held.tmp.unlink(missing_ok=True)
+    # one handler from the first thing a build starts (the copy, maybe) to the rename:
+    # whatever fails, even Ctrl-C, nothing stays behind and the database is untouched
+    try:
+        stats = _build(corpus_dir, db_path, echo, with_tokens, jobs, full, held)
+    except BaseException:
+        held.clean_up()
+        raise
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: int,
+           full: bool, held: _Resources) -> BuildStats:
     quick, plan = _first_plan(corpus_dir, db_path, with_tokens, full)
-    copier: _Copier | None = None
     if plan is not None and plan.mode == "incremental" and not workers.forks(len(plan.changed), jobs):
         # no worker will be forked (one chunk of articles): the copy can start now, in
         # a thread (sendfile, without the GIL), and overlap loading, validating, parsing
         # and processing; it was most of a one-article rebuild's time when it waited
-        copier = _Copier(db_path, tmp)
+        held.copier = _Copier(db_path, held.tmp)
     if plan is None or plan.mode != "unchanged":
-        try:
-            plan, corpus, extractor = _load(corpus_dir, db_path, with_tokens, full, quick, plan)
-        except BaseException:
-            if copier is not None:
-                copier.discard()  # bad input: nothing may stay behind
-            raise
-    if copier is not None and (plan.mode != "incremental" or workers.forks(len(plan.changed), jobs)):
+        plan, corpus, extractor = _load(corpus_dir, db_path, with_tokens, full, quick, plan)
+    if held.copier is not None and (plan.mode != "incremental" or workers.forks(len(plan.changed), jobs)):
         # the files changed while they were loaded, and the plan with them
-        copier.discard()
-        copier = None
+        held.copier.discard()
+        held.copier = None
     stats = BuildStats(mode=plan.mode, reason=plan.reason)
     if plan.mode == "unchanged":
         os.utime(db_path)  # mark it current, so `serve` (which compares times) does not rebuild again
-        stats.seconds = time.perf_counter() - started
         return stats
-
-    runner: workers.InProcess | workers.Workers | None = None
-    engine = None
-
-    def clean_up() -> None:
-        if runner is not None:
-            runner.close(abort=True)
-        if copier is not None:
-            copier.discard()
-        if engine is not None:
-            engine.dispose()
-        tmp.unlink(missing_ok=True)
-        _remove(shards)
-
     with workers.bulk_gc():  # see workers.BULK_GC_THRESHOLDS
         try:
-            _remove(shards)
-            shards.mkdir()
-            by_id = {a.id: a for a in corpus.articles}
-            todo = [by_id[article_id] for article_id in plan.changed]
-            runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
-            if plan.mode == "incremental" and copier is None:
-                # started after the fork, so that no worker inherits the thread
-                copier = _Copier(db_path, tmp)
-            # parse what will be processed before any output, so bad input fails first
-            runner.parse()
-            echo(f"{plan.mode} build ({plan.reason})")
-            if copier is not None:
-                copier.wait()
-            engine = make_engine(tmp)
-            if plan.mode == "full":
-                create_schema(engine, deferred_indexes=True)
-            # merge_shard commits after each shard: commits inside the temporary file do
-            # not touch the database it replaces
-            with engine.connect() as conn:
-                if plan.mode == "full":
-                    write_rows(conn, pack(extractor.global_rows(corpus)), stats.counts)
-                    rebaser = Rebaser()
-                else:
-                    for article_id in plan.removed + plan.changed:
-                        delete_document(conn, article_id)
-                    stats.removed = len(plan.removed)
-                    extractor.mark_used_from_db(conn)
-                    rebaser = Rebaser(conn)
-                for done in runner.results():
-                    merge_shard(conn, done.shard, rebaser, done.used_ids, stats.counts)
-                    done.shard.unlink()
-                    extractor.used_stances |= done.used_stances
-                    for article_id, chars, summary in done.progress:
-                        stats.articles += 1
-                        stats.chars += chars
-                        echo(f"[{stats.articles}/{len(todo)}] {article_id}: {chars:,} chars, {summary}")
-                runner.close()
-                if plan.mode == "incremental":
-                    drop_unused_lexemes(conn)
-                if with_tokens:
-                    extractor.finish()
-                conn.exec_driver_sql("DELETE FROM build_info")
-                conn.exec_driver_sql(
-                    "INSERT INTO build_info (key, value) VALUES (?, ?)",
-                    sorted(build_info(corpus.shared_hashes, with_tokens).items()),
-                )
-                create_indexes(conn)  # no-ops on an incremental build, which has them
-                apply_extras(conn)
-                commit(conn)
-            engine.dispose()
-            _remove(shards)
-            _fsync(tmp)
-            os.replace(tmp, db_path)
-            _fsync(db_path.parent)
+            _write(corpus_dir, db_path, echo, with_tokens, jobs, plan, corpus, extractor, held, stats)
         except (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError) as error:
             # input that slipped past validation: still one line, and the old file stays
-            clean_up()
             raise InputError(corpus_dir, f"the corpus breaks a database constraint ({error})",
                              "run quotekb check and report this input as a quotekb bug") from None
         except OSError as error:
-            clean_up()
             raise InputError(db_path, f"cannot write the database ({error.strerror})",
                              "check the path, free disk space and permissions") from None
-        except BaseException:
-            clean_up()
-            raise
-    stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _write(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: int,
+           plan: Plan, corpus, extractor: Extractor, held: _Resources, stats: BuildStats) -> None:
+    """Process the planned articles and write them into the temporary file, then rename it."""
+    tmp, shards = held.tmp, held.shards
+    _remove(shards)
+    shards.mkdir()
+    by_id = {a.id: a for a in corpus.articles}
+    todo = [by_id[article_id] for article_id in plan.changed]
+    held.runner = runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
+    if plan.mode == "incremental" and held.copier is None:
+        # started after the fork, so that no worker inherits the thread
+        held.copier = _Copier(db_path, tmp)
+    # parse what will be processed before any output, so bad input fails first
+    runner.parse()
+    echo(f"{plan.mode} build ({plan.reason})")
+    if held.copier is not None:
+        held.copier.wait()
+    held.engine = engine = make_engine(tmp)
+    if plan.mode == "full":
+        create_schema(engine, deferred_indexes=True)
+    # merge_shard commits after each shard: commits inside the temporary file do
+    # not touch the database it replaces
+    with engine.connect() as conn:
+        if plan.mode == "full":
+            write_rows(conn, pack(extractor.global_rows(corpus)), stats.counts)
+            rebaser = Rebaser()
+        else:
+            for article_id in plan.removed + plan.changed:
+                delete_document(conn, article_id)
+            stats.removed = len(plan.removed)
+            extractor.mark_used_from_db(conn)
+            rebaser = Rebaser(conn)
+        for done in runner.results():
+            merge_shard(conn, done.shard, rebaser, done.used_ids, stats.counts)
+            done.shard.unlink()
+            extractor.used_stances |= done.used_stances
+            for article_id, chars, summary in done.progress:
+                stats.articles += 1
+                stats.chars += chars
+                echo(f"[{stats.articles}/{len(todo)}] {article_id}: {chars:,} chars, {summary}")
+        runner.close()
+        if plan.mode == "incremental":
+            drop_unused_lexemes(conn)
+        if with_tokens:
+            extractor.finish()
+        conn.exec_driver_sql("DELETE FROM build_info")
+        conn.exec_driver_sql(
+            "INSERT INTO build_info (key, value) VALUES (?, ?)",
+            sorted(build_info(corpus.shared_hashes, with_tokens).items()),
+        )
+        create_indexes(conn)  # no-ops on an incremental build, which has them
+        apply_extras(conn)
+        commit(conn)
+    engine.dispose()
+    held.engine = None
+    _remove(shards)
+    _fsync(tmp)
+    os.replace(tmp, db_path)
+    _fsync(db_path.parent)

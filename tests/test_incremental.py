@@ -490,3 +490,26 @@ def test_a_one_chunk_rebuild_copies_the_database_while_it_loads(corpus3, tmp_pat
     assert events == ["copy", "load"]
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "q.db"]
+
+
+def test_an_interrupt_after_loading_leaves_no_copy_behind(corpus3, tmp_path, monkeypatch):
+    # the early copy of a one-chunk rebuild runs from before loading to the rename;
+    # Ctrl-C anywhere in between must still remove it
+    from quotekb import workers
+
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    before = db.read_bytes()
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workers, "bulk_gc", interrupted)
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    text_path.write_text(text_path.read_text(encoding="utf-8").replace(
+        "はい、少しです。", "はい、少しだけです。"), encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        build(root, db, jobs=2)
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "q.db"]
