@@ -6,6 +6,7 @@ so offsets hold against the file itself. Anything that is not text is refused.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from .errors import InputError
@@ -23,10 +24,19 @@ def _empty(path: Path) -> InputError:
     return InputError(path, "text file is empty", "put the article text in it or remove it with its YAML")
 
 
+def _binary(path: Path, line: int) -> InputError:
+    return InputError(path, "binary content (NUL byte)", "save the article as a UTF-8 text file", line=line)
+
+
 def _checked(text: str, encoding: str, path: Path) -> tuple[str, str]:
     # whitespace the byte test cannot see: ideographic spaces, a lone BOM
     if not text.strip(" \t\r\n\u3000\ufeff\u00a0"):
         raise _empty(path)
+    # after decoding, whatever the encoding: UTF-16 text has NUL bytes that are not
+    # NUL characters, and a NUL character is never article text
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise _binary(path, text.count("\n", 0, nul) + 1)
     return text, encoding
 
 
@@ -46,13 +56,12 @@ def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path
         raise _empty(path)
     nul = raw.find(b"\x00")
     if nul >= 0 and encoding is None:
-        raise InputError(
-            path, "binary content (NUL byte)", "save the article as a UTF-8 text file",
-            line=_line_at(raw, nul),
-        )
+        raise _binary(path, _line_at(raw, nul))
     if encoding is not None:
         try:
-            return _checked(raw.decode(encoding), encoding, path)
+            # utf-8-sig would drop the BOM; kept as U+FEFF, offsets hold against the file
+            codec = "utf-8" if codecs.lookup(encoding).name == "utf-8-sig" else encoding
+            return _checked(raw.decode(codec), encoding, path)
         except LookupError:
             raise InputError(
                 yaml_path, f"unknown encoding {encoding!r}", "use a Python codec name such as cp932"

@@ -133,3 +133,24 @@ def test_seed_corpus_copy_with_a_broken_article_keeps_the_database(tmp_path, exi
     shutil.copytree(CORPUS, root)
     (root / "articles" / f"{SEED_ID}.txt").write_bytes(b"")
     fails_cleanly(root, existing_db, f"{SEED_ID}.txt: text file is empty")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+def test_nul_characters_are_refused_whatever_the_encoding_key_says(tmp_path, existing_db, encoding):
+    # a NUL after 質問です。 on line 5 (headline, blank, label, blank, question)
+    text = GOOD.replace("質問です。", "質問です。\x00\x00")
+    root = make_corpus(tmp_path / "c", text.encode(encoding), encoding=encoding)
+    fails_cleanly(root, existing_db, "a1.txt:5: binary content (NUL byte)")
+
+
+def test_an_explicit_utf8_sig_encoding_keeps_the_bom(tmp_path):
+    stored = ("\ufeff" + GOOD).encode("utf-8")
+    root = make_corpus(tmp_path / "c", stored, encoding="utf-8-sig")
+    db = tmp_path / "sig.db"
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(db)
+    text = conn.execute("SELECT text FROM documents").fetchone()[0]
+    assert text.encode("utf-8") == stored
+    assert conn.execute("SELECT count(*) FROM sentences s, documents d WHERE "
+                        "substr(d.text, s.start + 1, s.\"end\" - s.start) != s.text").fetchone()[0] == 0
