@@ -184,6 +184,19 @@ def test_a_shared_file_change_reprocesses_every_article(corpus3, tmp_path):
     assert conn.execute("SELECT label_en FROM topics WHERE id = 'hype-cycle'").fetchone()[0] == "Hype cycles"
 
 
+# written out, not taken from corpus.SHARED_FILES: a file dropped from that list must fail here
+@pytest.mark.parametrize("name", ["speakers.yaml", "topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml"])
+def test_any_shared_file_change_rebuilds_everything(corpus3, tmp_path, name):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    shared = root / name
+    shared.write_text(shared.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("full", 3)
+    assert stats.reason == f"changed: {name}"
+
+
 def test_a_removed_article_leaves_no_rows(corpus3, tmp_path):
     root = copy(corpus3, tmp_path)
     db = tmp_path / "q.db"

@@ -1,4 +1,4 @@
-"""scripts/: the synthetic corpus generator and the load test, run as users run them."""
+"""scripts/: the synthetic corpus generator, the load test and the benchmark, run as users run them."""
 
 from __future__ import annotations
 
@@ -69,3 +69,31 @@ def test_loadtest_reports_no_errors_against_the_seed_database(tmp_path):
     assert re.search(r"^\| 5xx \| 0 \|$", result.stdout, re.M), result.stdout
     requests = int(re.search(r"^\| requests \| (\d+) \|$", result.stdout, re.M).group(1))
     assert requests > 0
+    # every response a 200 (a 404 or 3xx page would show up here), and every kind of
+    # page was requested and timed
+    assert re.search(rf"^\| HTTP statuses \| 200: {requests} \|$", result.stdout, re.M), result.stdout
+    for kind in ("facet", "search", "sentence row", "turn row"):
+        match = re.search(rf"^\| {kind}: n / p50 / p99 \| (\d+) / [\d.]+ ms / [\d.]+ ms \|$", result.stdout, re.M)
+        assert match and int(match.group(1)) > 0, (kind, result.stdout)
+
+
+def test_bench_quick_prints_every_measurement_and_writes_the_readme_it_is_given(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\n<!-- bench:start -->\nold table\n<!-- bench:end -->\n", encoding="utf-8")
+    before = (REPO / "README.md").read_bytes()
+    result = script("bench.py", "--quick", "--readme", str(readme), timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and not line.startswith("| metric")]
+    names = [row.split(" | ")[0][2:] for row in rows]
+    # one row per measurement the issue names, in quick mode's sizes (100 and 20 articles)
+    for expected in ("seed build, `quotekb build` subprocess", "floor: python + import sudachipy",
+                     "build 20 synthetic articles, one process", "build 100 synthetic articles, one process",
+                     "build 100 synthetic articles, all", "peak RSS, one-process build of 100 vs 20 articles",
+                     "parallel build on all", "rebuild of 100 articles after one changed",
+                     "search stored query", "facet page"):
+        assert any(name.startswith(expected) for name in names), (expected, names)
+    for row in rows:  # every row measured something (a failed group reads "error: ...")
+        assert "error:" not in row and re.search(r"\d", row.split(" | ")[1]), row
+    written = readme.read_text(encoding="utf-8")
+    assert "old table" not in written and rows[0] in written
+    assert (REPO / "README.md").read_bytes() == before
