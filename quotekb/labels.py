@@ -111,11 +111,18 @@ def _strip_honorific(name: str) -> str:
     return name
 
 
-def discover_labels(lines: list[str], min_count: int = 2) -> dict[str, int]:
-    """Line-initial labels that repeat: candidates when an article's YAML lists none."""
+def discover_labels(lines: list[str], min_count: int = 2, known: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Line-initial labels that repeat: candidates when an article's YAML lists none.
+
+    A label alone on its line without a colon (山田太郎, then the paragraph) counts
+    only when the whole line is a registered name or alias (`known`): any short line
+    that repeats (a caption, a heading) would otherwise be taken for a speaker.
+    """
     counts: Counter[str] = Counter()
     for line in lines:
         m = DISCOVER.match(line)
         if m:
             counts[_strip_honorific((m.group(1) or m.group(2)).strip())] += 1
+        elif known and (name := line.strip()) and (name in known or _strip_honorific(name) in known):
+            counts[name if name in known else _strip_honorific(name)] += 1
     return {label: n for label, n in counts.most_common() if n >= min_count}

@@ -114,12 +114,14 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+def speaker_names(speakers: dict[str, Speaker]) -> dict[str, str]:
+    """Every registered name and alias -> speaker id."""
+    return {name: speaker.id for speaker in speakers.values() for name in (speaker.name, *speaker.aliases)}
+
+
 def map_discovered(found: dict[str, int], speakers: dict[str, Speaker], article: Article) -> dict[str, str]:
     """Discovered labels -> speaker ids; labels that name nobody are an error."""
-    by_name: dict[str, str] = {}
-    for speaker in speakers.values():
-        for name in (speaker.name, *speaker.aliases):
-            by_name[name] = speaker.id
+    by_name = speaker_names(speakers)
     mapped, unknown = {}, []
     for label in found:
         if label in by_name:
@@ -157,9 +159,11 @@ class _Parser:
         if not labels and convention not in ("dash", "qa"):
             # no labels in the YAML: take line-initial labels that repeat and that
             # name a registered speaker (by name, alias, or a surname that prefixes one)
-            self.discovered = map_discovered(
-                discover_labels([ln.text(self.text) for ln in split_lines(self.text)]), speakers, article
-            )
+            lines = [ln.text(self.text) for ln in split_lines(self.text)]
+            # a line that is only the author's or editor's name is a byline, not a label
+            credited = {meta.get("author"), meta.get("editor")}
+            known = frozenset(name for name, sid in speaker_names(speakers).items() if sid not in credited)
+            self.discovered = map_discovered(discover_labels(lines, known=known), speakers, article)
             labels = self.discovered
         self.matcher = LabelMatcher(
             labels,

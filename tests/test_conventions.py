@@ -63,6 +63,12 @@ CASES = {
         {},
         [("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次です。"), ("sato", "はい。")],
     ),
+    "registered names alone on their lines, no colon, discovered": (
+        # 佐藤氏 is an alias: it counts as a label of its own, and repeats too
+        "山田太郎\n\n質問です。\n\n佐藤氏\n\n答えです。\n\n山田太郎\n\n次です。\n\n佐藤氏\n\nはい。\n",
+        {},
+        [("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次です。"), ("sato", "はい。")],
+    ),
 }
 
 
@@ -86,6 +92,16 @@ def test_check_reports_discovered_labels(tmp_path):
     result = CliRunner().invoke(cli, ["check", "--corpus", str(root)])
     assert result.exit_code == 0, result.output
     assert "discovered: 山田 -> yamada, 佐藤 -> sato" in result.output
+
+
+def test_a_short_line_that_repeats_but_names_nobody_is_not_a_label(tmp_path):
+    # without a colon only registered names count: 写真 (a caption) stays text, and
+    # so does 記者一郎, the article's author (make_corpus), alone on a line: a byline
+    body = "写真\n\n山田: 質問です。\n佐藤: 答えです。\n\n写真\n\n記者一郎\n\n山田: 次です。\n佐藤: はい。\n\n記者一郎\n"
+    text, doc = parse(tmp_path, body, {})
+    assert doc.discovered_labels == {"山田": "yamada", "佐藤": "sato"}
+    assert [(t.speaker_id, text[t.start : t.end]) for t in doc.turns if t.kind == "interview"][:2] == [
+        ("yamada", "質問です。"), ("sato", "答えです。\n\n写真\n\n記者一郎")]
 
 
 def test_discovered_labels_naming_nobody_are_reported(tmp_path):
