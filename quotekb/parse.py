@@ -134,9 +134,14 @@ def map_discovered(found: dict[str, int], speakers: dict[str, Speaker], article:
             unknown.append(label)
     if unknown:
         listed = ", ".join(f"{label} ({found[label]}x)" for label in unknown)
+        # the labels that did name someone, as YAML to paste: a repeated caption
+        # (出典:, 写真:) is then fixed by listing only the real labels
+        known = ", ".join(f"{label}: {sid}" for label, sid in mapped.items())
+        fix = (f"if only {', '.join(mapped)} are speakers, add 'labels: {{{known}}}' under transcript; "
+               "otherwise map them there or add the people to corpus/speakers.yaml") if mapped else (
+               "map them under transcript.labels or add the people to corpus/speakers.yaml")
         raise InputError(
-            article.yaml_path, f"speaker labels found in the text name no known speaker: {listed}",
-            "map them under transcript.labels or add the people to corpus/speakers.yaml",
+            article.yaml_path, f"speaker labels found in the text name no known speaker: {listed}", fix,
         )
     return mapped
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from corpus_factory import make_corpus
@@ -107,3 +108,19 @@ def test_a_short_line_that_repeats_but_names_nobody_is_not_a_label(tmp_path):
 def test_discovered_labels_naming_nobody_are_reported(tmp_path):
     with pytest.raises(InputError, match=r"name no known speaker: 田中 \(2x\), 鈴木 \(2x\)"):
         parse(tmp_path, "田中: 質問です。\n鈴木: 答えです。\n田中: 次。\n鈴木: はい。\n", {})
+
+
+def test_a_repeated_caption_is_reported_with_the_labels_to_list(tmp_path):
+    # 出典: repeats like a label but names nobody; the message gives the YAML that
+    # lists the two real labels, and with it the article parses
+    body = "山田: 質問です。\n佐藤: 答えです。\n出典: 資料A\n山田: 次です。\n佐藤: はい。\n出典: 資料B\n"
+    with pytest.raises(InputError) as caught:
+        parse(tmp_path / "first", body, {})
+    message = str(caught.value)
+    assert "name no known speaker: 出典 (2x)" in message
+    assert "add 'labels: {山田: yamada, 佐藤: sato}' under transcript" in message
+    pasted = yaml.safe_load(message.split("add '")[1].split("'")[0])  # the YAML, as a user pastes it
+    assert pasted == {"labels": {"山田": "yamada", "佐藤": "sato"}}
+    text, doc = parse(tmp_path / "second", body, pasted)
+    assert [(t.speaker_id, text[t.start : t.end]) for t in doc.turns if t.kind == "interview"] == [
+        ("yamada", "質問です。"), ("sato", "答えです。\n出典: 資料A"), ("yamada", "次です。"), ("sato", "はい。\n出典: 資料B")]
