@@ -115,14 +115,21 @@ def discover_labels(lines: list[str], min_count: int = 2, known: frozenset[str] 
     """Line-initial labels that repeat: candidates when an article's YAML lists none.
 
     A label alone on its line without a colon (山田太郎, then the paragraph) counts
-    only when the whole line is a registered name or alias (`known`): any short line
-    that repeats (a caption, a heading) would otherwise be taken for a speaker.
+    only when the whole line is a registered name or alias (`known`), and only in a
+    transcript that marks no label with a colon or 【】: any short line that repeats
+    (a caption, a heading) would otherwise be taken for a speaker, and beside marked
+    labels a name alone on its line is a caption.
     """
-    counts: Counter[str] = Counter()
+    marked: Counter[str] = Counter()
+    alone: Counter[str] = Counter()
     for line in lines:
         m = DISCOVER.match(line)
         if m:
-            counts[_strip_honorific((m.group(1) or m.group(2)).strip())] += 1
-        elif known and (name := line.strip()) and (name in known or _strip_honorific(name) in known):
-            counts[name if name in known else _strip_honorific(name)] += 1
+            marked[_strip_honorific((m.group(1) or m.group(2)).strip())] += 1
+        elif known and (name := line.strip(" \u3000")):
+            for candidate in (name, _strip_honorific(name)):
+                if candidate in known:
+                    alone[candidate] += 1
+                    break
+    counts = marked if any(n >= min_count for n in marked.values()) else alone
     return {label: n for label, n in counts.most_common() if n >= min_count}

@@ -8,6 +8,7 @@ span is a pair of code-point offsets into the text as stored, and the segments t
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -114,34 +115,41 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def speaker_names(speakers: dict[str, Speaker]) -> dict[str, str]:
-    """Every registered name and alias -> speaker id."""
-    return {name: speaker.id for speaker in speakers.values() for name in (speaker.name, *speaker.aliases)}
+def speaker_names(speakers: dict[str, Speaker]) -> dict[str, set[str]]:
+    """Every registered name and alias -> the ids of the speakers it names (usually one)."""
+    holders: dict[str, set[str]] = {}
+    for speaker in speakers.values():
+        for name in (speaker.name, *speaker.aliases):
+            holders.setdefault(name, set()).add(speaker.id)
+    return holders
 
 
 def map_discovered(found: dict[str, int], speakers: dict[str, Speaker], article: Article) -> dict[str, str]:
-    """Discovered labels -> speaker ids; labels that name nobody are an error."""
-    by_name = speaker_names(speakers)
-    mapped, unknown = {}, []
+    """Discovered labels -> speaker ids; a label that names nobody, or more than one
+    speaker, is an error."""
+    holders = speaker_names(speakers)
+    mapped: dict[str, str] = {}
+    unknown: list[str] = []
     for label in found:
-        if label in by_name:
-            mapped[label] = by_name[label]
-            continue
-        prefixed = {sid for name, sid in by_name.items() if name.startswith(label)}
-        if len(prefixed) == 1:
-            mapped[label] = prefixed.pop()
+        # a registered name or alias, else a surname that begins exactly one name
+        ids = holders.get(label) or {sid for name, named in holders.items() if name.startswith(label)
+                                     for sid in named}
+        if len(ids) == 1:
+            mapped[label] = next(iter(ids))
         else:
-            unknown.append(label)
+            unknown.append(f"{label} ({found[label]}x" + (f", names {' and '.join(sorted(ids))})" if ids else ")"))
     if unknown:
-        listed = ", ".join(f"{label} ({found[label]}x)" for label in unknown)
-        # the labels that did name someone, as YAML to paste: a repeated caption
-        # (出典:, 写真:) is then fixed by listing only the real labels
-        known = ", ".join(f"{label}: {sid}" for label, sid in mapped.items())
-        fix = (f"if only {', '.join(mapped)} are speakers, add 'labels: {{{known}}}' under transcript; "
-               "otherwise map them there or add the people to corpus/speakers.yaml") if mapped else (
-               "map them under transcript.labels or add the people to corpus/speakers.yaml")
+        # the labels that did name someone, as YAML to paste (JSON is YAML, and quoted:
+        # labels like [司会] or ids like 007 stay strings)
+        fix = "map them under transcript.labels or add the people to corpus/speakers.yaml"
+        if mapped:
+            fix = (f"if only {', '.join(mapped)} are speakers, add "
+                   f"'labels: {json.dumps(mapped, ensure_ascii=False)}' under transcript "
+                   "(and list caption lines under boilerplate); otherwise " + fix)
         raise InputError(
-            article.yaml_path, f"speaker labels found in the text name no known speaker: {listed}", fix,
+            article.yaml_path,
+            f"speaker labels found in the text name no known speaker, or more than one: {', '.join(unknown)}",
+            fix,
         )
     return mapped
 
@@ -161,14 +169,15 @@ class _Parser:
         convention = transcript.get("convention", "auto")
         labels = article.labels
         self.discovered: dict[str, str] = {}
+        # names that may stand alone on a line as a label: not the author's or
+        # editor's only (a line with just their name is a byline)
+        credited = {meta.get("author"), meta.get("editor")}
+        self.label_names = frozenset(name for name, ids in speaker_names(speakers).items() if not ids <= credited)
         if not labels and convention not in ("dash", "qa"):
             # no labels in the YAML: take line-initial labels that repeat and that
             # name a registered speaker (by name, alias, or a surname that prefixes one)
             lines = [ln.text(self.text) for ln in split_lines(self.text)]
-            # a line that is only the author's or editor's name is a byline, not a label
-            credited = {meta.get("author"), meta.get("editor")}
-            known = frozenset(name for name, sid in speaker_names(speakers).items() if sid not in credited)
-            self.discovered = map_discovered(discover_labels(lines, known=known), speakers, article)
+            self.discovered = map_discovered(discover_labels(lines, known=self.label_names), speakers, article)
             labels = self.discovered
         self.matcher = LabelMatcher(
             labels,
@@ -351,7 +360,7 @@ class _Parser:
                 line=self.article.line_of_key("title"),
             )
         if not any(t.kind == "interview" for t in self.turns):
-            found = discover_labels([ln.text(self.text) for ln in lines])
+            found = discover_labels([ln.text(self.text) for ln in lines], known=self.label_names)
             hint = f"labels seen at line starts: {', '.join(found)}; " if found else ""
             raise InputError(
                 self.article.text_path,

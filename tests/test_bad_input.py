@@ -154,3 +154,13 @@ def test_an_explicit_utf8_sig_encoding_keeps_the_bom(tmp_path):
     assert text.encode("utf-8") == stored
     assert conn.execute("SELECT count(*) FROM sentences s, documents d WHERE "
                         "substr(d.text, s.start + 1, s.\"end\" - s.start) != s.text").fetchone()[0] == 0
+
+
+def test_utf16_with_its_encoding_key_builds(tmp_path):
+    # UTF-16 bytes are full of NULs; only NUL characters after decoding are refused
+    root = make_corpus(tmp_path / "c", GOOD.encode("utf-16"), encoding="utf-16")
+    db = tmp_path / "u16.db"
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT text, encoding FROM documents").fetchone() == (GOOD, "utf-16")

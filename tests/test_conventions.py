@@ -65,8 +65,9 @@ CASES = {
         [("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次です。"), ("sato", "はい。")],
     ),
     "registered names alone on their lines, no colon, discovered": (
-        # 佐藤氏 is an alias: it counts as a label of its own, and repeats too
-        "山田太郎\n\n質問です。\n\n佐藤氏\n\n答えです。\n\n山田太郎\n\n次です。\n\n佐藤氏\n\nはい。\n",
+        # 佐藤氏 is an alias: it counts as a label of its own, and repeats too; 山田太郎氏
+        # is the name with an honorific (no alias), full-width spaces around it
+        "山田太郎\n\n質問です。\n\n佐藤氏\n\n答えです。\n\n\u3000山田太郎氏\u3000\n\n次です。\n\n佐藤氏\n\nはい。\n",
         {},
         [("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次です。"), ("sato", "はい。")],
     ),
@@ -106,7 +107,7 @@ def test_a_short_line_that_repeats_but_names_nobody_is_not_a_label(tmp_path):
 
 
 def test_discovered_labels_naming_nobody_are_reported(tmp_path):
-    with pytest.raises(InputError, match=r"name no known speaker: 田中 \(2x\), 鈴木 \(2x\)"):
+    with pytest.raises(InputError, match=r"name no known speaker, or more than one: 田中 \(2x\), 鈴木 \(2x\)"):
         parse(tmp_path, "田中: 質問です。\n鈴木: 答えです。\n田中: 次。\n鈴木: はい。\n", {})
 
 
@@ -117,10 +118,51 @@ def test_a_repeated_caption_is_reported_with_the_labels_to_list(tmp_path):
     with pytest.raises(InputError) as caught:
         parse(tmp_path / "first", body, {})
     message = str(caught.value)
-    assert "name no known speaker: 出典 (2x)" in message
-    assert "add 'labels: {山田: yamada, 佐藤: sato}' under transcript" in message
+    assert "name no known speaker, or more than one: 出典 (2x)" in message
+    assert """add 'labels: {"山田": "yamada", "佐藤": "sato"}' under transcript""" in message
     pasted = yaml.safe_load(message.split("add '")[1].split("'")[0])  # the YAML, as a user pastes it
     assert pasted == {"labels": {"山田": "yamada", "佐藤": "sato"}}
     text, doc = parse(tmp_path / "second", body, pasted)
     assert [(t.speaker_id, text[t.start : t.end]) for t in doc.turns if t.kind == "interview"] == [
         ("yamada", "質問です。"), ("sato", "答えです。\n出典: 資料A"), ("yamada", "次です。"), ("sato", "はい。\n出典: 資料B")]
+
+
+def test_a_name_alone_on_its_line_beside_colon_labels_is_a_caption(tmp_path):
+    # the transcript marks its labels with colons; 山田太郎氏 alone on a line (a photo
+    # caption) must not start a turn and take 佐藤's answers
+    body = ("山田: 質問です。\n佐藤: 答えです。\n\n山田太郎氏\n\n続きの答えです。\n"
+            "山田: 次です。\n佐藤: はい。\n\n山田太郎氏\n\nさらに答えます。\n")
+    text, doc = parse(tmp_path, body, {})
+    assert doc.discovered_labels == {"山田": "yamada", "佐藤": "sato"}
+    turns = [(t.speaker_id, text[t.start : t.end]) for t in doc.turns if t.kind == "interview"]
+    assert turns[1] == ("sato", "答えです。\n\n山田太郎氏\n\n続きの答えです。")
+    assert [speaker for speaker, _text in turns] == ["yamada", "sato", "yamada", "sato"]
+
+
+def discover_with(tmp_path, body: str, extra_speakers: list[dict]):
+    from corpus_factory import SPEAKERS
+
+    speakers = {"speakers": SPEAKERS["speakers"] + extra_speakers}
+    corpus = load_corpus(make_corpus(tmp_path / "corpus", "見出しの一行\n\n" + body, speakers=speakers,
+                                     transcript={}))
+    return parse_article(corpus.articles[0], corpus.speakers)
+
+
+def test_a_name_two_speakers_share_is_not_a_label(tmp_path):
+    # 山田氏 is also the alias of a second 山田: alone on its line or before a colon,
+    # it names two people, and that is an error, not a guess
+    twin = [{"id": "yamada2", "name": "山田次郎", "role": "guest", "aliases": ["山田氏"]}]
+    for body in ("山田氏\n\n質問です。\n\n佐藤花子\n\n答えです。\n\n山田氏\n\n次です。\n\n佐藤花子\n\nはい。\n",
+                 "山田氏: 質問です。\n佐藤: 答えです。\n山田氏: 次です。\n佐藤: はい。\n"):
+        with pytest.raises(InputError, match="names yamada and yamada2"):
+            discover_with(tmp_path / str(len(body)), body, twin)
+
+
+def test_the_suggested_labels_are_yaml_that_loads_back_as_written(tmp_path):
+    # a label with YAML syntax in it ([司会]) and an id YAML would read as a number
+    host = [{"id": "007", "name": "司会者", "role": "host", "aliases": ["[司会]"]}]
+    body = "[司会]: 質問です。\n佐藤: 答えです。\n出典: A\n[司会]: 次です。\n佐藤: はい。\n出典: B\n"
+    with pytest.raises(InputError) as caught:
+        discover_with(tmp_path, body, host)
+    pasted = yaml.safe_load(str(caught.value).split("add '")[1].split("' under")[0])
+    assert pasted == {"labels": {"[司会]": "007", "佐藤": "sato"}}
