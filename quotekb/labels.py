@@ -111,14 +111,15 @@ def _strip_honorific(name: str) -> str:
     return name
 
 
-def discover_labels(lines: list[str], min_count: int = 2, known: frozenset[str] = frozenset()) -> dict[str, int]:
-    """Line-initial labels that repeat: candidates when an article's YAML lists none.
+def discover_labels(lines: list[str], min_count: int = 2,
+                    known: frozenset[str] = frozenset()) -> tuple[dict[str, int], dict[str, int]]:
+    """Line-initial labels that repeat, candidates when an article's YAML lists none:
+    (marked with a colon or 【】, registered names alone on their lines).
 
-    A label alone on its line without a colon (山田太郎, then the paragraph) counts
-    only when the whole line is a registered name or alias (`known`), and only in a
-    transcript that marks no label with a colon or 【】: any short line that repeats
-    (a caption, a heading) would otherwise be taken for a speaker, and beside marked
-    labels a name alone on its line is a caption.
+    A line without a colon counts only when it is exactly a registered name or alias
+    (`known`, an honorific allowed): any short line that repeats (a caption, a
+    heading) would otherwise be taken for a speaker. Which of the two kinds stands
+    for a speaker is decided against the registry (parse.discover).
     """
     marked: Counter[str] = Counter()
     alone: Counter[str] = Counter()
@@ -131,5 +132,8 @@ def discover_labels(lines: list[str], min_count: int = 2, known: frozenset[str] 
                 if candidate in known:
                     alone[candidate] += 1
                     break
-    counts = marked if any(n >= min_count for n in marked.values()) else alone
-    return {label: n for label, n in counts.most_common() if n >= min_count}
+
+    def repeated(counts: Counter[str]) -> dict[str, int]:
+        return {label: n for label, n in counts.most_common() if n >= min_count}
+
+    return repeated(marked), repeated(alone)

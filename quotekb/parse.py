@@ -124,27 +124,42 @@ def speaker_names(speakers: dict[str, Speaker]) -> dict[str, set[str]]:
     return holders
 
 
-def map_discovered(found: dict[str, int], speakers: dict[str, Speaker], article: Article) -> dict[str, str]:
-    """Discovered labels -> speaker ids; a label that names nobody, or more than one
-    speaker, is an error."""
+def _named(label: str, holders: dict[str, set[str]]) -> set[str]:
+    """Who a label names: a registered name or alias, else a surname that begins names."""
+    return holders.get(label) or {sid for name, named in holders.items() if name.startswith(label) for sid in named}
+
+
+# JSON (which is YAML) for the hint; InputError folds whitespace runs into one space,
+# so any other whitespace in a label is escaped to survive being printed
+_FOLDED = re.compile(r"(?<= ) |[^\S ]")
+
+
+def discover(lines: list[str], speakers: dict[str, Speaker], label_names: frozenset[str],
+             article: Article) -> dict[str, str]:
+    """Labels that repeat at line starts -> speaker ids, when the YAML lists none.
+
+    A registered name alone on its line is a label unless its speaker already has a
+    label marked with a colon or 【】: then it is a caption (山田太郎氏 under a photo,
+    beside 山田: labels). Labels that name nobody, or several people, are an error.
+    """
     holders = speaker_names(speakers)
+    marked, alone = discover_labels(lines, known=label_names)
+    marked_speakers = {sid for label in marked for sid in _named(label, holders)}
+    found = {**marked, **{label: n for label, n in alone.items() if not holders[label] <= marked_speakers}}
     mapped: dict[str, str] = {}
     unknown: list[str] = []
-    for label in found:
-        # a registered name or alias, else a surname that begins exactly one name
-        ids = holders.get(label) or {sid for name, named in holders.items() if name.startswith(label)
-                                     for sid in named}
+    for label, n in found.items():
+        ids = _named(label, holders)
         if len(ids) == 1:
             mapped[label] = next(iter(ids))
         else:
-            unknown.append(f"{label} ({found[label]}x" + (f", names {' and '.join(sorted(ids))})" if ids else ")"))
+            unknown.append(f"{label} ({n}x" + (f", names {' and '.join(sorted(ids))})" if ids else ")"))
     if unknown:
-        # the labels that did name someone, as YAML to paste (JSON is YAML, and quoted:
-        # labels like [司会] or ids like 007 stay strings)
-        fix = "map them under transcript.labels or add the people to corpus/speakers.yaml"
+        fix = ("map each label to its speaker id under transcript.labels "
+               "(people not in corpus/speakers.yaml are added there first)")
         if mapped:
-            fix = (f"if only {', '.join(mapped)} are speakers, add "
-                   f"'labels: {json.dumps(mapped, ensure_ascii=False)}' under transcript "
+            labels = _FOLDED.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(mapped, ensure_ascii=False))
+            fix = (f"if the speaker labels are {', '.join(mapped)}, add 'labels: {labels}' under transcript "
                    "(and list caption lines under boilerplate); otherwise " + fix)
         raise InputError(
             article.yaml_path,
@@ -177,7 +192,7 @@ class _Parser:
             # no labels in the YAML: take line-initial labels that repeat and that
             # name a registered speaker (by name, alias, or a surname that prefixes one)
             lines = [ln.text(self.text) for ln in split_lines(self.text)]
-            self.discovered = map_discovered(discover_labels(lines, known=self.label_names), speakers, article)
+            self.discovered = discover(lines, speakers, self.label_names, article)
             labels = self.discovered
         self.matcher = LabelMatcher(
             labels,
@@ -360,7 +375,8 @@ class _Parser:
                 line=self.article.line_of_key("title"),
             )
         if not any(t.kind == "interview" for t in self.turns):
-            found = discover_labels([ln.text(self.text) for ln in lines], known=self.label_names)
+            marked, alone = discover_labels([ln.text(self.text) for ln in lines], known=self.label_names)
+            found = {**marked, **alone}
             hint = f"labels seen at line starts: {', '.join(found)}; " if found else ""
             raise InputError(
                 self.article.text_path,

@@ -99,11 +99,21 @@ def test_check_reports_discovered_labels(tmp_path):
 def test_a_short_line_that_repeats_but_names_nobody_is_not_a_label(tmp_path):
     # without a colon only registered names count: 写真 (a caption) stays text, and
     # so does 記者一郎, the article's author (make_corpus), alone on a line: a byline
-    body = "写真\n\n山田: 質問です。\n佐藤: 答えです。\n\n写真\n\n記者一郎\n\n山田: 次です。\n佐藤: はい。\n\n記者一郎\n"
+    body = ("写真\n\n山田太郎\n\n質問です。\n\n佐藤花子\n\n答えです。\n\n写真\n\n記者一郎\n\n"
+            "山田太郎\n\n次です。\n\n佐藤花子\n\nはい。\n\n記者一郎\n")
     text, doc = parse(tmp_path, body, {})
-    assert doc.discovered_labels == {"山田": "yamada", "佐藤": "sato"}
-    assert [(t.speaker_id, text[t.start : t.end]) for t in doc.turns if t.kind == "interview"][:2] == [
-        ("yamada", "質問です。"), ("sato", "答えです。\n\n写真\n\n記者一郎")]
+    assert doc.discovered_labels == {"山田太郎": "yamada", "佐藤花子": "sato"}
+    assert [(t.speaker_id, text[t.start : t.end]) for t in doc.turns if t.kind == "interview"] == [
+        ("yamada", "質問です。"), ("sato", "答えです。\n\n写真\n\n記者一郎"), ("yamada", "次です。"),
+        ("sato", "はい。\n\n記者一郎")]
+
+
+def test_one_speaker_marked_with_a_colon_and_one_by_name_alone(tmp_path):
+    body = "山田: 質問です。\n\n佐藤花子\n\n答えです。\n\n山田: 次です。\n\n佐藤花子\n\nはい。\n"
+    text, doc = parse(tmp_path, body, {})
+    assert doc.discovered_labels == {"山田": "yamada", "佐藤花子": "sato"}
+    assert [(t.speaker_id, text[t.start : t.end]) for t in doc.turns if t.kind == "interview"] == [
+        ("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次です。"), ("sato", "はい。")]
 
 
 def test_discovered_labels_naming_nobody_are_reported(tmp_path):
@@ -119,7 +129,7 @@ def test_a_repeated_caption_is_reported_with_the_labels_to_list(tmp_path):
         parse(tmp_path / "first", body, {})
     message = str(caught.value)
     assert "name no known speaker, or more than one: 出典 (2x)" in message
-    assert """add 'labels: {"山田": "yamada", "佐藤": "sato"}' under transcript""" in message
+    assert """if the speaker labels are 山田, 佐藤, add 'labels: {"山田": "yamada", "佐藤": "sato"}'""" in message
     pasted = yaml.safe_load(message.split("add '")[1].split("'")[0])  # the YAML, as a user pastes it
     assert pasted == {"labels": {"山田": "yamada", "佐藤": "sato"}}
     text, doc = parse(tmp_path / "second", body, pasted)
@@ -166,3 +176,22 @@ def test_the_suggested_labels_are_yaml_that_loads_back_as_written(tmp_path):
         discover_with(tmp_path, body, host)
     pasted = yaml.safe_load(str(caught.value).split("add '")[1].split("' under")[0])
     assert pasted == {"labels": {"[司会]": "007", "佐藤": "sato"}}
+
+
+def test_a_caption_beside_names_alone_still_gets_the_labels_to_paste(tmp_path):
+    # no colon labels but two 出典: captions: the hint must still offer the names
+    body = ("山田太郎\n\n質問です。\n出典: A\n\n佐藤花子\n\n答えです。\n\n山田太郎\n\n次です。\n出典: B\n\n"
+            "佐藤花子\n\nはい。\n")
+    with pytest.raises(InputError, match="""add 'labels: {"山田太郎": "yamada", "佐藤花子": "sato"}'"""):
+        parse(tmp_path, body, {})
+
+
+def test_a_label_with_a_full_width_space_survives_the_one_line_message(tmp_path):
+    # the message folds whitespace into one space; the label's U+3000 must not be lost
+    host = [{"id": "host", "name": "司会\u3000太郎", "role": "host"}]
+    body = ("司会\u3000太郎\n\n質問です。\n出典: A\n\n佐藤花子\n\n答えです。\n\n司会\u3000太郎\n\n次です。\n出典: B\n\n"
+            "佐藤花子\n\nはい。\n")
+    with pytest.raises(InputError) as caught:
+        discover_with(tmp_path, body, host)
+    pasted = yaml.safe_load(str(caught.value).split("add '")[1].split("' under")[0])
+    assert pasted == {"labels": {"司会\u3000太郎": "host", "佐藤花子": "sato"}}
