@@ -25,6 +25,13 @@ def existing_db(tmp_path) -> Path:
     return db
 
 
+def builds(root: Path, db: Path) -> sqlite3.Connection:
+    """`quotekb build` succeeds; a connection to what it wrote."""
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return sqlite3.connect(db)
+
+
 def fails_cleanly(root: Path, db: Path, *expected: str) -> str:
     before = db.read_bytes()
     result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
@@ -55,9 +62,7 @@ def test_shift_jis_is_named_and_the_encoding_key_then_works(tmp_path, existing_d
     fails_cleanly(root, existing_db, "a1.txt:1: text is Shift_JIS/CP932", "encoding: cp932")
     write_article(root, "a1", GOOD.encode("cp932"), encoding="cp932")
     db = tmp_path / "sjis.db"
-    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    conn = sqlite3.connect(db)
+    conn = builds(root, db)
     assert conn.execute("SELECT text, encoding FROM documents").fetchone() == (GOOD, "cp932")
     assert [r[0] for r in conn.execute("SELECT speaker_id FROM turns WHERE kind = 'interview' ORDER BY position")] == [
         "yamada", "sato"]
@@ -67,9 +72,7 @@ def test_utf8_bom_and_crlf_are_accepted_losslessly(tmp_path):
     stored = ("\ufeff" + GOOD).replace("\n", "\r\n").encode("utf-8")
     root = make_corpus(tmp_path / "c", stored)
     db = tmp_path / "bom.db"
-    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    conn = sqlite3.connect(db)
+    conn = builds(root, db)
     text = conn.execute("SELECT text FROM documents").fetchone()[0]
     assert text.encode("utf-8") == stored
     joined = conn.execute("SELECT group_concat(text, '') FROM (SELECT text FROM segments ORDER BY position)").fetchone()[0]
@@ -147,9 +150,7 @@ def test_an_explicit_utf8_sig_encoding_keeps_the_bom(tmp_path):
     stored = ("\ufeff" + GOOD).encode("utf-8")
     root = make_corpus(tmp_path / "c", stored, encoding="utf-8-sig")
     db = tmp_path / "sig.db"
-    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    conn = sqlite3.connect(db)
+    conn = builds(root, db)
     text = conn.execute("SELECT text FROM documents").fetchone()[0]
     assert text.encode("utf-8") == stored
     assert conn.execute("SELECT count(*) FROM sentences s, documents d WHERE "
@@ -160,7 +161,5 @@ def test_utf16_with_its_encoding_key_builds(tmp_path):
     # UTF-16 bytes are full of NULs; only NUL characters after decoding are refused
     root = make_corpus(tmp_path / "c", GOOD.encode("utf-16"), encoding="utf-16")
     db = tmp_path / "u16.db"
-    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    conn = sqlite3.connect(db)
+    conn = builds(root, db)
     assert conn.execute("SELECT text, encoding FROM documents").fetchone() == (GOOD, "utf-16")
