@@ -134,15 +134,15 @@ def _named(label: str, holders: dict[str, set[str]]) -> set[str]:
 _FOLDED = re.compile(r"(?<= ) |[^\S ]")
 
 
-def discover(lines: list[str], speakers: dict[str, Speaker], label_names: frozenset[str],
+def discover(lines: list[str], holders: dict[str, set[str]], label_names: frozenset[str],
              article: Article) -> dict[str, str]:
     """Labels that repeat at line starts -> speaker ids, when the YAML lists none.
 
     A registered name alone on its line is a label unless its speaker already has a
     label marked with a colon or 【】: then it is a caption (山田太郎氏 under a photo,
     beside 山田: labels). Labels that name nobody, or several people, are an error.
+    `holders` is speaker_names() of the registry.
     """
-    holders = speaker_names(speakers)
     marked, alone = discover_labels(lines, known=label_names)
     marked_speakers = {sid for label in marked for sid in _named(label, holders)}
     found = {**marked, **{label: n for label, n in alone.items() if not holders[label] <= marked_speakers}}
@@ -187,12 +187,13 @@ class _Parser:
         # names that may stand alone on a line as a label: not the author's or
         # editor's only (a line with just their name is a byline)
         credited = {meta.get("author"), meta.get("editor")}
-        self.label_names = frozenset(name for name, ids in speaker_names(speakers).items() if not ids <= credited)
+        holders = speaker_names(speakers)
+        self.label_names = frozenset(name for name, ids in holders.items() if not ids <= credited)
         if not labels and convention not in ("dash", "qa"):
             # no labels in the YAML: take line-initial labels that repeat and that
             # name a registered speaker (by name, alias, or a surname that prefixes one)
             lines = [ln.text(self.text) for ln in split_lines(self.text)]
-            self.discovered = discover(lines, speakers, self.label_names, article)
+            self.discovered = discover(lines, holders, self.label_names, article)
             labels = self.discovered
         self.matcher = LabelMatcher(
             labels,
