@@ -97,3 +97,17 @@ def test_bench_quick_prints_every_measurement_and_writes_the_readme_it_is_given(
     written = readme.read_text(encoding="utf-8")
     assert "old table" not in written and rows[0] in written
     assert (REPO / "README.md").read_bytes() == before
+
+
+def test_bench_reports_the_median_run_and_every_wall_time():
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    runs = [{"wall": 12.0, "seconds": 11.5}, {"wall": 10.0, "seconds": 9.6}, {"wall": 11.0, "seconds": 10.4}]
+    chosen = bench.median_run(runs)
+    # the middle wall time of 10, 11 and 12 s, with that run's own build() seconds
+    assert (chosen["wall"], chosen["seconds"]) == (11.0, 10.4)
+    assert chosen["walls"] == [10.0, 11.0, 12.0]
+    assert "walls" not in runs[2], "the runs passed in are left as they were"
