@@ -23,14 +23,14 @@ def align(key_points: list[dict], sentences: list[dict], turns: dict[int, dict],
     for s in sentences:
         if turns[s["turn_id"]]["kind"] == "interview" and s["kind"] != "question":
             by_turn.setdefault(s["turn_id"], []).append(s)
-    windows = []
+    windows, candidates = [], []  # (first, last, n) and its whitespace-folded text, index by index
     for group in by_turn.values():
         for i in range(len(group)):
             for n in range(1, MAX_WINDOW + 1):
                 if i + n <= len(group):
                     first, last = group[i], group[i + n - 1]
-                    windows.append((first, last, n, " ".join(text[first["start"] : last["end"]].split())))
-    candidates = [candidate for _first, _last, _n, candidate in windows]
+                    windows.append((first, last, n))
+                    candidates.append(" ".join(text[first["start"] : last["end"]].split()))
     for point in key_points:
         best = _best_window(" ".join(point["text"].split()), windows, candidates)
         if best is None:
@@ -56,6 +56,6 @@ def _best_window(target: str, windows: list[tuple], candidates: list[str]) -> tu
         return None
     best = scored[0][1]
     tied = itertools.takewhile(lambda s: s[1] == best, scored)
-    first, last, n, _candidate = max((windows[index] for _choice, _score, index in tied),
+    first, last, n = max((windows[index] for _choice, _score, index in tied),
                                      key=lambda w: (-w[0]["id"], w[2]))
     return best / 100.0, n, first, last

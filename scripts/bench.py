@@ -14,9 +14,9 @@ Every comparison is between numbers measured in this same run on this machine:
   - in-process seed build with and without the token layer, and its tokens per second;
   - synthetic corpora (scripts/synth_corpus.py): build throughput vs raw Sudachi
     tokenization of the same texts in this process (for the default build on all
-    cores and its raw Sudachi, the median of 3 runs; one run with --quick), peak RSS of each build in a fresh
-    subprocess (os.wait4 rusage), the default build on all cores vs one process, and
-    the rebuild after one article changes;
+    cores and its raw Sudachi, the median of 3 runs; one run with --quick), peak RSS
+    of each build in a fresh subprocess (os.wait4 rusage), the default build on all
+    cores vs one process, and the rebuild after one article changes;
   - Datasette (`quotekb serve` on a free 127.0.0.1 port) on the large database: p50/p95
     of sequential requests to the search stored query and to the claims facet page.
 All temporary files live under one tempfile.mkdtemp() directory, removed at the end.
@@ -33,6 +33,7 @@ import platform
 import pstats
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -244,8 +245,8 @@ def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small
         log(f"build of {n} synthetic articles in a fresh process")
         results[n] = child_build(corpora[n], dbs[n])
         texts = paragraphs(corpora[n])
-        runs = sorted(raw_sudachi_seconds(texts) for _ in range(repeats if n == large else 1))
-        raw[n] = sum(map(len, texts)) / runs[len(runs) // 2]
+        runs = [raw_sudachi_seconds(texts) for _ in range(repeats if n == large else 1)]
+        raw[n] = sum(map(len, texts)) / statistics.median(runs)
         raw_runs[n] = f", median of {len(runs)} runs" if len(runs) > 1 else ""
     cores = os.cpu_count() or 1
     parallel_runs = []
