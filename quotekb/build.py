@@ -293,7 +293,7 @@ def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_to
         return stats
     with workers.bulk_gc():  # see workers.BULK_GC_THRESHOLDS
         try:
-            _write(corpus_dir, db_path, echo, with_tokens, jobs, plan, corpus, extractor, held, stats)
+            _write(db_path, echo, with_tokens, jobs, plan, corpus, extractor, held, stats)
         except (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError) as error:
             # input that slipped past validation: still one line, and the old file stays
             raise InputError(corpus_dir, f"the corpus breaks a database constraint ({error})",
@@ -304,7 +304,7 @@ def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_to
     return stats
 
 
-def _write(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: int,
+def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: int,
            plan: Plan, corpus, extractor: Extractor, held: _Resources, stats: BuildStats) -> None:
     """Process the planned articles and write them into the temporary file, then rename it."""
     tmp, shards = held.tmp, held.shards

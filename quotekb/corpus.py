@@ -28,7 +28,9 @@ SHARED_FILES = ("speakers.yaml", "topics.yaml", "analogies.yaml", "entities.yaml
 def _schemas() -> dict[str, Any]:
     import yaml
 
-    return yaml.safe_load(resources.files("quotekb").joinpath("corpus_schemas.yaml").read_text())
+    from .yamlio import FAST_SAFE_LOADER
+
+    return yaml.load(resources.files("quotekb").joinpath("corpus_schemas.yaml").read_text(), Loader=FAST_SAFE_LOADER)
 
 
 def _inline(node: Any, defs: dict[str, Any], expanding: tuple[str, ...] = ()) -> Any:
@@ -145,7 +147,8 @@ def fingerprint(root: Path) -> Fingerprint | None:
             articles[yaml_path.stem] = (text_sha, file_sha256(yaml_path))
         for text_path in sorted(articles_dir.glob("*.txt")):
             # a text without YAML counts as a change, so loading reports it
-            articles.setdefault(text_path.stem, (file_sha256(text_path), None))
+            if text_path.stem not in articles:
+                articles[text_path.stem] = (file_sha256(text_path), None)
         shared = {name: file_sha256(Path(root) / name) for name in SHARED_FILES if (Path(root) / name).exists()}
     except OSError:
         return None  # unreadable: loading will name the file and the problem

@@ -63,11 +63,10 @@ def create_schema(engine: Engine, deferred_indexes: bool = False) -> None:
     with engine.begin() as conn:
         for table in Base.metadata.sorted_tables:
             conn.execute(CreateTable(table))
-            if not deferred_indexes:
-                for index in sorted(table.indexes, key=lambda i: i.name):
-                    conn.execute(CreateIndex(index))
         for statement in VIRTUAL_TABLES.values():
             conn.exec_driver_sql(statement)
+        if not deferred_indexes:
+            create_indexes(conn)
 
 
 def create_indexes(conn) -> None:

@@ -66,10 +66,7 @@ class Token:
     pos_detail: str
     start: int
     end: int
-
-    @property
-    def searchable(self) -> bool:
-        return self.pos not in SKIP_POS and bool(self.normalized_form.strip())
+    searchable: bool  # its lexeme's: the one rule, decided once in _lexeme
 
 
 @dataclass(frozen=True)
@@ -80,14 +77,6 @@ class Lexeme:
     # in the order of the lexemes table's columns surface .. pos_detail
     fields: tuple[str, str, str, str, str, str]
     searchable: bool
-
-    @property
-    def normalized_form(self) -> str:
-        return self.fields[2]
-
-    @property
-    def pos_detail(self) -> str:
-        return self.fields[5]
 
 
 # (surface, word id) -> Lexeme. A dictionary word's forms, reading and part of speech
@@ -142,7 +131,7 @@ def morphemes(text: str) -> list[tuple[Lexeme, int, int]]:
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Every morpheme of text with offsets into the document (offset = text's start)."""
     return [
-        Token(i, *lexeme.fields, offset + start, offset + end)
+        Token(i, *lexeme.fields, offset + start, offset + end, lexeme.searchable)
         for i, (lexeme, start, end) in enumerate(morphemes(text))
     ]
 

@@ -102,7 +102,6 @@ class AlternativeIndex:
     """
 
     def __init__(self, rule_lists: list[list[Alternative]]) -> None:
-        self.size = len(rule_lists)
         self.by_form: dict[str, list[tuple[int, int, Alternative]]] = {}
         for list_index, alternatives in enumerate(rule_lists):
             for alt_index, alt in enumerate(alternatives):
@@ -120,10 +119,10 @@ class AlternativeIndex:
             for entry in self.by_form[form]:
                 if entry[2].match(view.forms, view.form_set):
                     hits.append(entry)
-        matched: dict[int, list[str]] = {}
+        matched: dict[int, list[str]] = {}  # keys in list order: hits are sorted by it
         for list_index, _alt_index, alt in sorted(hits, key=lambda e: e[:2]):
             matched.setdefault(list_index, []).append(alt.terms())
-        return dict(sorted(matched.items()))
+        return matched
 
 
 @dataclass

@@ -200,7 +200,8 @@ def merge_shard(conn: Connection, path: Path, rebaser: Rebaser, used: Counter, c
 
 _LEXEME_ID = COLUMNS["morphemes"].index("lexeme_id")
 # what identifies a lexeme (the unique constraint of the lexemes table)
-LEXEME_KEY = ("surface", "dictionary_form", "normalized_form", "reading", "pos_detail")
+LEXEME_KEY = tuple(next(c for c in Base.metadata.tables["lexemes"].constraints
+                        if c.name == "uq_lexemes_forms").columns.keys())
 LEXEME_FIELDS = tuple(c for c in COLUMNS["lexemes"] if c != "id")
 
 

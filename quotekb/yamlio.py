@@ -23,7 +23,10 @@ class LineList(list):
 
 # libyaml's scanner and parser when PyYAML was built with it (its wheels are): the
 # same nodes and marks, several times faster on a corpus of a thousand article files
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(FAST_SAFE_LOADER):
     pass
 
 
