@@ -253,8 +253,12 @@ def build(
     jobs: int = 1,
     full: bool = False,
 ) -> BuildStats:
+    """Build db_path from corpus_dir, atomically. jobs: worker processes; 0 means one per
+    CPU (what `quotekb build` and `quotekb serve` ask for). Library callers get one
+    process unless they ask, so that a build never forks behind their back."""
     started = time.perf_counter()
     corpus_dir, db_path = Path(corpus_dir), Path(db_path)
+    jobs = jobs or os.cpu_count() or 1
     if db_path.is_dir():
         raise InputError(db_path, "is a directory", "pass the database file, e.g. --db db/quotekb.db")
     if db_path.parent.exists():

@@ -71,7 +71,7 @@ def build(corpus_dir: Path, db_path: Path, jobs: int, full: bool, quiet: bool) -
     from .build import build as run_build
 
     echo = (lambda _msg: None) if quiet else click.echo
-    stats = run_build(corpus_dir, db_path, echo=echo, jobs=jobs or os.cpu_count() or 1, full=full)
+    stats = run_build(corpus_dir, db_path, echo=echo, jobs=jobs, full=full)
     if quiet:
         return
     if stats.mode == "unchanged":
@@ -124,7 +124,7 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
                          "build into a directory of its own, e.g. --db out/quotekb.db")
     if is_stale(db_path, corpus_dir):
         click.echo(f"{db_path} is missing or older than {corpus_dir}/: building")
-        run_build(corpus_dir, db_path, echo=click.echo)
+        run_build(corpus_dir, db_path, echo=click.echo, jobs=0)  # all cores, as `quotekb build`
     for path in (config_path, metadata_path):
         if not path.exists():
             raise InputError(path, "file not found", "run from the repository root or pass its path")

@@ -119,6 +119,25 @@ def test_parallel_build_equals_serial_build(corpus21, tmp_path, merges):
     assert leftovers == []
 
 
+def test_jobs_0_means_one_worker_per_cpu(corpus21, tmp_path, monkeypatch):
+    # what `quotekb build` (default --jobs 0) and `quotekb serve`'s rebuild ask for
+    import quotekb.build as build_module
+
+    started = []
+    original = build_module.workers.start
+
+    def recording(articles, speakers, extractor, with_tokens, jobs, shards):
+        started.append(jobs)
+        return original(articles, speakers, extractor, with_tokens, jobs, shards)
+
+    monkeypatch.setattr(build_module.workers, "start", recording)
+    monkeypatch.setattr(build_module.os, "cpu_count", lambda: 3)
+    build(corpus21, tmp_path / "all.db", jobs=0)
+    build(corpus21, tmp_path / "one.db")
+    assert started == [3, 1]
+    assert dump(tmp_path / "all.db") == dump(tmp_path / "one.db")
+
+
 def test_parallel_incremental_build_equals_serial(corpus21, tmp_path, merges):
     # shards merged on top of existing rows: their ids must be shifted past them
     serial, parallel = copy(corpus21, tmp_path / "s"), copy(corpus21, tmp_path / "p")
