@@ -21,6 +21,7 @@ Rules (frames and cue words from corpus/analogies.yaml and corpus/cues.yaml):
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from .errors import InputError
 from .knowledge_files import Frame
@@ -145,7 +146,7 @@ def _applies(curated, document_ids) -> bool:
     return curated.document is None or curated.document in document_ids
 
 
-def precheck_curated_quotes(frames: list[Frame], texts: dict[str, str], path) -> None:
+def precheck_curated_quotes(frames: list[Frame], texts: Mapping[str, str], path) -> None:
     """Before anything is built: every curated quote occurs in its article's text."""
     for frame in frames:
         for curated in frame.stances:

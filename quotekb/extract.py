@@ -4,6 +4,8 @@ analogy markers, key-point alignment and entity mentions, all from corpus/ rules
 from __future__ import annotations
 
 import json
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import analogies, claims, keypoints, mentions
@@ -28,12 +30,12 @@ class Extractor:
         self.frame_index = AlternativeIndex([list(f.cues) for f in self.knowledge.frames])
 
     def precheck(self, articles: list[Article], document_ids: set[str] | None = None,
-                 other_texts: dict[str, str] | None = None) -> None:
+                 other_texts: Mapping[str, str] | None = None) -> None:
         """Validation that needs the texts but no parsing: runs before any output.
         When only some articles were loaded: `document_ids` names every article of the
-        corpus and `other_texts` holds the texts of the others."""
+        corpus and `other_texts` holds the texts of the others (read on demand)."""
         self.document_ids = document_ids if document_ids is not None else {a.id for a in articles}
-        texts = {**(other_texts or {}), **{a.id: a.text for a in articles}}
+        texts = ChainMap({a.id: a.text for a in articles}, other_texts or {})
         analogies.precheck_curated_quotes(self.knowledge.frames, texts, self.knowledge.path / "analogies.yaml")
 
     def global_rows(self, corpus) -> dict[str, list[dict]]:
