@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from .corpus import load_corpus
-from .extract import Extractor
-from .knowledge_files import load_knowledge
-from .parse import parse_article
-from .rows import IdAllocator, document_rows
+from quotekb.ingest.corpus import load_corpus
+from quotekb.ingest.knowledge import load_knowledge
+from quotekb.knowledge.pipeline import Extractor
+from quotekb.parse.document import parse_article
+from quotekb.store.rows import IdAllocator, document_rows
 
 
 def check_corpus(corpus_dir: Path) -> Iterator[str]:

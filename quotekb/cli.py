@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError
+from quotekb.errors import InputError
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_DB = Path("db/quotekb.db")
@@ -68,7 +68,7 @@ def build(corpus_dir: Path, db_path: Path, jobs: int, full: bool, quiet: bool) -
     Example:
         quotekb build --corpus corpus --db db/quotekb.db --jobs 1
     """
-    from .build import build as run_build
+    from quotekb.store.build import build as run_build
 
     echo = (lambda _msg: None) if quiet else click.echo
     stats = run_build(corpus_dir, db_path, echo=echo, jobs=jobs, full=full)
@@ -90,7 +90,7 @@ def check(corpus_dir: Path) -> None:
     Example:
         quotekb check --corpus corpus
     """
-    from .check import check_corpus
+    from quotekb.check import check_corpus
 
     # collect first: on bad input the only output is the one error line
     for line in list(check_corpus(corpus_dir)):
@@ -115,8 +115,8 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
     Example:
         quotekb serve --port 8001
     """
-    from .build import build as run_build
-    from .serve import datasette_command, is_stale
+    from quotekb.publish.serve import datasette_command, is_stale
+    from quotekb.store.build import build as run_build
 
     if db_path.suffix != ".db" or db_path.stem != "quotekb":
         # Datasette names the database after the file, and datasette.yaml configures "quotekb"
@@ -142,7 +142,7 @@ def schema() -> None:
     Example:
         quotekb schema > db/schema.sql
     """
-    from .db import schema_sql
+    from quotekb.store.schema import schema_sql
 
     click.echo(schema_sql(), nl=False)
 
@@ -176,7 +176,7 @@ def export_claims(db_path: Path, fmt: str, speaker, topic, kind, document, outpu
     Example:
         quotekb export claims --format jsonl --topic scaling-laws -o claims.jsonl
     """
-    from .export import claims, connect_readonly, serialize, write_atomic
+    from quotekb.publish.export import claims, connect_readonly, serialize, write_atomic
 
     conn = connect_readonly(db_path)
     try:
@@ -197,7 +197,7 @@ def export_schema() -> None:
     Example:
         quotekb export schema > claim.schema.json
     """
-    from .export import schema_text
+    from quotekb.publish.export import schema_text
 
     click.echo(schema_text(), nl=False)
 
@@ -214,7 +214,7 @@ def export_package(db_path: Path, metadata_path: Path, directory: Path) -> None:
     Example:
         quotekb export package dist/quotekb-package
     """
-    from .package import export_package as run_export
+    from quotekb.publish.package import export_package as run_export
 
     names = run_export(db_path, directory, metadata_path)
     click.echo(f"wrote {len(names)} tables and datapackage.json to {directory}")

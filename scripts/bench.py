@@ -59,7 +59,7 @@ SECTION = "bench"
 CHILD_BUILD = """
 import json, sys
 from pathlib import Path
-from quotekb.build import build
+from quotekb.store.build import build
 stats = build(Path(sys.argv[1]), Path(sys.argv[2]), jobs=int(sys.argv[3]))
 print(json.dumps({"seconds": stats.seconds, "chars": stats.chars, "articles": stats.articles,
                   "counts": dict(stats.counts), "mode": getattr(stats, "mode", "full"),
@@ -199,7 +199,7 @@ def bench_seed_cli(work: Path, paths: Paths, rows: list[Row]) -> None:
 
 
 def bench_seed_tokens(paths: Paths, rows: list[Row]) -> None:
-    from quotekb.build import build
+    from quotekb.store.build import build
 
     log("seed build in process, with and without tokens, best of 3")
     build(CORPUS, paths.db("warm"))  # imports, dictionary, caches
@@ -328,7 +328,7 @@ def bench_datasette(corpus: Path, db: Path, rows: list[Row], requests: int) -> N
 
 
 def profile_build(work: Path, n: int = 100, top: int = 15) -> str:
-    from quotekb.build import build
+    from quotekb.store.build import build
 
     corpus = work / f"profile{n}"
     make_corpus(corpus, n, seed=0, source=CORPUS)

@@ -51,8 +51,8 @@ class Seed:
 def _line_kinds(source: Path, article_id: str) -> list[tuple[str, str]]:
     """(kind, content) of every non-blank line of the article, as quotekb parses it."""
     sys.path.insert(0, str(REPO))
-    from quotekb.corpus import load_corpus
-    from quotekb.parse import parse_article
+    from quotekb.ingest.corpus import load_corpus
+    from quotekb.parse.document import parse_article
 
     corpus = load_corpus(source)
     article = next(a for a in corpus.articles if a.id == article_id)

@@ -10,7 +10,7 @@ import pytest_asyncio
 import yaml
 from datasette.app import Datasette
 
-from quotekb.build import build
+from quotekb.store.build import build
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from quotekb import nlp
-from quotekb.datasette_plugin import sudachi_tokens
+from quotekb.publish.datasette_plugin import sudachi_tokens
 
 
 def test_every_token_offset_matches_the_document_text(db):
@@ -102,8 +102,8 @@ def test_shared_lexemes_equal_what_sudachi_reports_for_each_morpheme(seed_text):
 
 
 def test_token_rows_follow_the_table_columns():
-    from quotekb.rows import LEXEME_COLUMNS, MORPHEME_COLUMNS
-    from quotekb.writer import COLUMNS, LEXEME_FIELDS
+    from quotekb.store.rows import LEXEME_COLUMNS, MORPHEME_COLUMNS
+    from quotekb.store.writer import COLUMNS, LEXEME_FIELDS
 
     assert COLUMNS["morphemes"] == MORPHEME_COLUMNS
     assert LEXEME_FIELDS == LEXEME_COLUMNS == COLUMNS["lexemes"][1:]
@@ -113,9 +113,9 @@ def test_a_chunk_analysed_beforehand_gives_the_rows_of_one_analysed_inline():
     # workers tokenize a whole chunk first (rows.analyse), check.py sentence by
     # sentence inside document_rows: both must give the same rows
     from conftest import CORPUS
-    from quotekb.corpus import load_corpus
-    from quotekb.parse import parse_article
-    from quotekb.rows import IdAllocator, Lexicon, analyse, document_rows
+    from quotekb.ingest.corpus import load_corpus
+    from quotekb.parse.document import parse_article
+    from quotekb.store.rows import IdAllocator, Lexicon, analyse, document_rows
 
     corpus = load_corpus(CORPUS)
     docs = [parse_article(article, corpus.speakers) for article in corpus.articles]

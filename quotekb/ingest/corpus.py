@@ -1,0 +1,284 @@
+"""Reading corpus/: speakers.yaml and articles/<id>.txt + <id>.yaml, validated.
+
+Everything here raises InputError (one line: file, line, problem, fix) for bad input,
+so `quotekb check` and `quotekb build` fail the same way before touching any database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from quotekb.errors import InputError
+from quotekb.ingest.textfile import check_size, decode_article
+from quotekb.ingest.yamlio import line_of, load_yaml
+
+# Files every article depends on: a change to any of them reprocesses every article.
+SHARED_FILES = ("speakers.yaml", "topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml")
+
+
+@cache
+def _schemas() -> dict[str, Any]:
+    import yaml
+
+    from quotekb.ingest.yamlio import FAST_SAFE_LOADER
+
+    text = resources.files("quotekb.ingest").joinpath("corpus_schemas.yaml").read_text()
+    return yaml.load(text, Loader=FAST_SAFE_LOADER)
+
+
+def _inline(node: Any, defs: dict[str, Any], expanding: tuple[str, ...] = ()) -> Any:
+    """The schema with every local $ref replaced by its definition (kept where a
+    definition refers to itself): resolving references cost half of validating."""
+    if isinstance(node, list):
+        return [_inline(item, defs, expanding) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref", "")
+    name = ref.removeprefix("#/$defs/")
+    siblings = {k: v for k, v in node.items() if k != "$ref"}
+    # inlined only when no sibling keyword would replace one of the definition's own
+    # (both must apply); annotations may
+    if (ref.startswith("#/$defs/") and name in defs and name not in expanding
+            and not (set(siblings) - ANNOTATIONS) & set(defs[name])):
+        return {**_inline(defs[name], defs, (*expanding, name)), **_inline(siblings, defs, expanding)}
+    return {key: _inline(value, defs, expanding) for key, value in node.items()}
+
+
+ANNOTATIONS = frozenset({"description", "title", "$comment", "examples"})
+
+
+@cache
+def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    # built once per schema: a thousand article files share it
+    schemas = _schemas()
+    schema = _inline(schemas[schema_name], schemas["$defs"])
+    schema["$defs"] = schemas["$defs"]  # for any reference left (a recursive definition)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate(data: Any, schema_name: str, path: Path) -> None:
+    """Validate YAML data against a named schema; the first error becomes an InputError."""
+    errors = sorted(_validator(schema_name).iter_errors(data), key=lambda e: (len(e.absolute_path), e.message))
+    if not errors:
+        return
+    error = errors[0]
+    where = "/".join(str(p) for p in error.absolute_path) or "top level"
+    line = line_of(data, tuple(error.absolute_path))
+    if error.validator == "additionalProperties":
+        # name the offending key and point at its own line
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if extra and isinstance(error.instance, dict):
+            line = getattr(error.instance, "key_lines", {}).get(extra[0], line)
+        problem = f"unknown field {extra[0]!r} at {where}" if extra else error.message
+        fix = "remove it or correct its spelling (see the schema in quotekb/ingest/corpus_schemas.yaml)"
+    else:
+        problem = f"{where}: {error.message}"
+        fix = "correct the value (see the schema in quotekb/ingest/corpus_schemas.yaml)"
+    raise InputError(path, problem, fix, line=line)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    id: str
+    name: str
+    role: str
+    name_en: str | None = None
+    reading: str | None = None
+    affiliation: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Article:
+    id: str
+    text_path: Path
+    yaml_path: Path
+    meta: dict[str, Any]
+    text: str
+    encoding: str
+    sha256: str  # of the stored bytes of the text file
+    yaml_sha256: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def line_of_key(self, *path: Any) -> int | None:
+        return line_of(self.meta, path)
+
+
+@dataclass
+class Corpus:
+    root: Path
+    speakers: dict[str, Speaker]
+    articles: list[Article]
+    # sha256 of every shared file, so incremental builds know what changed
+    shared_hashes: dict[str, str] = field(default_factory=dict)
+
+    def fingerprint(self) -> Fingerprint:
+        return Fingerprint({a.id: (a.sha256, a.yaml_sha256) for a in self.articles}, self.shared_hashes)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a build compares with the database: the content hashes of every article
+    (text, YAML) and shared file."""
+
+    articles: dict[str, tuple[str | None, str | None]]
+    shared_hashes: dict[str, str]
+
+
+def fingerprint(root: Path) -> Fingerprint | None:
+    """The corpus's hashes from its bytes alone, without parsing or validating, so a
+    build can tell that nothing changed (or start copying the database) first; None
+    when the layout is unusable (load_corpus then says why)."""
+    articles_dir = Path(root) / "articles"
+    if not articles_dir.is_dir():
+        return None
+    articles: dict[str, tuple[str | None, str | None]] = {}
+    try:
+        for yaml_path in sorted(articles_dir.glob("*.yaml")):
+            text_path = yaml_path.with_suffix(".txt")
+            text_sha = file_sha256(text_path) if text_path.is_file() else None
+            articles[yaml_path.stem] = (text_sha, file_sha256(yaml_path))
+        for text_path in sorted(articles_dir.glob("*.txt")):
+            # a text without YAML counts as a change, so loading reports it
+            if text_path.stem not in articles:
+                articles[text_path.stem] = (file_sha256(text_path), None)
+        shared = {name: file_sha256(Path(root) / name) for name in SHARED_FILES if (Path(root) / name).exists()}
+    except OSError:
+        return None  # unreadable: loading will name the file and the problem
+    return Fingerprint(articles, shared)
+
+
+def load_speakers(path: Path) -> dict[str, Speaker]:
+    data = load_yaml(path)
+    validate(data, "speakers", path)
+    speakers: dict[str, Speaker] = {}
+    for entry in data["speakers"]:
+        if entry["id"] in speakers:
+            raise InputError(
+                path, f"duplicate speaker id {entry['id']!r}", "give each speaker a unique id",
+                line=entry.line,
+            )
+        speakers[entry["id"]] = Speaker(
+            id=entry["id"],
+            name=entry["name"],
+            role=entry["role"],
+            name_en=entry.get("name_en"),
+            reading=entry.get("reading"),
+            affiliation=entry.get("affiliation"),
+            aliases=tuple(entry.get("aliases", ())),
+        )
+    return speakers
+
+
+def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None) -> Article:
+    article_id = yaml_path.stem
+    text_path = yaml_path.with_suffix(".txt")
+    yaml_bytes = yaml_path.read_bytes()
+    if meta is None:
+        meta = load_yaml(yaml_path)
+    if not isinstance(meta, dict):
+        raise InputError(yaml_path, "article YAML must be a mapping", "see README, 'Add an article'")
+    validate(meta, "article", yaml_path)
+    if meta.get("id", article_id) != article_id:
+        raise InputError(
+            yaml_path, f"id {meta['id']!r} differs from the file name {article_id!r}",
+            "make them equal or remove the id key", line=line_of(meta, ("id",)),
+        )
+    for key in ("author", "editor"):
+        if key in meta and meta[key] not in speakers:
+            raise InputError(
+                yaml_path, f"unknown speaker {meta[key]!r} as {key}",
+                "add it to corpus/speakers.yaml or fix the id", line=line_of(meta, (key,)),
+            )
+    try:
+        date.fromisoformat(meta["published_on"])
+    except ValueError:
+        raise InputError(yaml_path, f"published_on {meta['published_on']!r} is not a calendar date",
+                         "write it as YYYY-MM-DD", line=line_of(meta, ("published_on",))) from None
+    for alias, speaker_id in (meta.get("aliases") or {}).items():
+        if speaker_id not in speakers:
+            raise InputError(yaml_path, f"alias {alias!r} names unknown speaker {speaker_id!r}",
+                             "use an id from corpus/speakers.yaml", line=line_of(meta, ("aliases", alias)))
+    labels = dict(meta["transcript"].get("labels") or {})
+    for label, speaker_id in labels.items():
+        if speaker_id not in speakers:
+            raise InputError(
+                yaml_path, f"label {label!r} maps to unknown speaker {speaker_id!r}",
+                "add the speaker to corpus/speakers.yaml or fix the id",
+                line=line_of(meta, ("transcript", "labels", label)),
+            )
+    for key in ("interviewer", "interviewee"):
+        speaker_id = meta["transcript"].get(key)
+        if speaker_id is not None and speaker_id not in speakers:
+            raise InputError(
+                yaml_path, f"unknown speaker {speaker_id!r} as transcript {key}",
+                "add it to corpus/speakers.yaml or fix the id",
+                line=line_of(meta, ("transcript", key)),
+            )
+    if not text_path.exists():
+        raise InputError(
+            text_path, "text file is missing for " + yaml_path.name,
+            "add the article text beside its YAML with the same name",
+        )
+    check_size(text_path)
+    raw = text_path.read_bytes()
+    text, encoding = decode_article(raw, text_path, meta.get("encoding"), yaml_path)
+    for alias in meta.get("aliases") or {}:
+        if alias not in text:
+            raise InputError(yaml_path, f"alias {alias!r} does not occur in the text",
+                             "copy it exactly from the text, or remove it", line=line_of(meta, ("aliases", alias)))
+    return Article(
+        id=article_id,
+        text_path=text_path,
+        yaml_path=yaml_path,
+        meta=meta,
+        text=text,
+        encoding=encoding,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        yaml_sha256=hashlib.sha256(yaml_bytes).hexdigest(),
+        labels=labels,
+    )
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_corpus(root: Path, only: set[str] | None = None) -> Corpus:
+    """Load and validate the corpus; with `only`, just those articles (an incremental
+    build: the others are unchanged since they were validated by the same code)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(root, "corpus directory not found", "pass --corpus DIR or run from the repository root")
+    speakers = load_speakers(root / "speakers.yaml")
+    articles_dir = root / "articles"
+    yaml_paths = sorted(articles_dir.glob("*.yaml")) if articles_dir.is_dir() else []
+    if not yaml_paths:
+        raise InputError(articles_dir, "no article YAML files", "add articles/<id>.txt with articles/<id>.yaml")
+    for text_path in sorted(articles_dir.glob("*.txt")):
+        if not text_path.with_suffix(".yaml").exists():
+            raise InputError(
+                text_path, "article text has no YAML beside it",
+                f"add {text_path.with_suffix('.yaml').name} with its metadata",
+            )
+    stems = {p.stem: p for p in yaml_paths}
+    selected = [p for p in yaml_paths if only is None or p.stem in only]
+    metas = {path: load_yaml(path) for path in selected}  # each file parsed once
+    for path, meta in metas.items():
+        declared = meta.get("id") if isinstance(meta, dict) else None
+        if declared is not None and declared != path.stem and declared in stems:
+            raise InputError(
+                path, f"duplicate article id {declared!r}: {stems[declared].name} has it too",
+                "give each article its own id (the file name)", line=line_of(meta, ("id",)),
+            )
+    articles = [load_article(path, speakers, meta) for path, meta in metas.items()]
+    shared = {name: file_sha256(root / name) for name in SHARED_FILES if (root / name).exists()}
+    return Corpus(root=root, speakers=speakers, articles=articles, shared_hashes=shared)

@@ -1,0 +1,128 @@
+"""Loading the curated knowledge files in corpus/: topics, analogies, entities, cues.
+
+Each file is validated against its JSON Schema (unknown fields are errors), ids must be
+unique, and rule terms must be non-empty; every problem is a one-line InputError with
+the file and line. Quotes that must occur in the text are checked later, per document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from quotekb.errors import InputError
+from quotekb.ingest.corpus import validate
+from quotekb.ingest.yamlio import load_yaml
+from quotekb.knowledge.rules import Alternative, CueCategory
+
+KNOWLEDGE_FILES = ("topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml")
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label_ja: str
+    label_en: str
+    description: str
+    alternatives: tuple[Alternative, ...]
+
+
+@dataclass(frozen=True)
+class CuratedStance:
+    speaker: str
+    stance: str
+    quote: str
+    document: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Frame:
+    id: str
+    source_ja: str
+    source_en: str
+    target_ja: str | None
+    target_en: str
+    ground: str
+    cues: tuple[Alternative, ...]
+    stances: tuple[CuratedStance, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    name: str
+    kind: str
+    variants: tuple[str, ...]
+
+
+@dataclass
+class Knowledge:
+    topics: list[Topic]
+    frames: list[Frame]
+    entities: list[Entity]
+    cues: dict[str, CueCategory]
+    path: Path  # the corpus directory, for error messages
+
+
+def _unique(items: list, path: Path, what: str) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item["id"] in seen:
+            raise InputError(path, f"duplicate {what} id {item['id']!r}", "give each entry a unique id",
+                             line=getattr(item, "line", None))
+        seen.add(item["id"])
+
+
+def _alternatives(entries: list, path: Path) -> tuple[Alternative, ...]:
+    alternatives = []
+    for entry in entries:
+        for key in ("all", "sequence", "none"):
+            for term in entry.get(key, ()):
+                if not str(term).strip():
+                    raise InputError(path, f"empty term in {key}", "remove it or write the normalized form",
+                                     line=getattr(entry, "line", None))
+        alternatives.append(Alternative.from_yaml(entry))
+    return tuple(alternatives)
+
+
+def load_knowledge(root: Path, speakers: dict) -> Knowledge:
+    root = Path(root)
+    path = root / "topics.yaml"
+    data = load_yaml(path)
+    validate(data, "topics", path)
+    _unique(data["topics"], path, "topic")
+    topics = [
+        Topic(t["id"], t["label_ja"], t["label_en"], t["description"], _alternatives(t["match"], path))
+        for t in data["topics"]
+    ]
+
+    path = root / "analogies.yaml"
+    data = load_yaml(path)
+    validate(data, "analogies", path)
+    _unique(data["analogies"], path, "analogy")
+    frames = []
+    for f in data["analogies"]:
+        stances = []
+        for s in f.get("stances", ()):
+            if s["speaker"] not in speakers:
+                raise InputError(path, f"unknown speaker {s['speaker']!r} in a curated stance",
+                                 "use an id from corpus/speakers.yaml", line=s.line)
+            stances.append(CuratedStance(s["speaker"], s["stance"], s["quote"], s.get("document"), s.line))
+        frames.append(Frame(
+            f["id"], f["source_ja"], f["source_en"], f.get("target_ja"), f["target_en"], f["ground"],
+            _alternatives(f["cues"], path), tuple(stances), f.line,
+        ))
+
+    path = root / "entities.yaml"
+    data = load_yaml(path)
+    validate(data, "entities", path)
+    _unique(data["entities"], path, "entity")
+    entities = [Entity(e["id"], e["name"], e["kind"], tuple(e["variants"])) for e in data["entities"]]
+
+    path = root / "cues.yaml"
+    data = load_yaml(path)
+    validate(data, "cues", path)
+    cues = {name: CueCategory.from_yaml(name, spec) for name, spec in data["categories"].items()}
+    return Knowledge(topics, frames, entities, cues, root)

@@ -1,0 +1,233 @@
+"""Declarative matching over Sudachi tokens and sentence text.
+
+Two kinds of rule, both loaded from corpus/ YAML and never written in Python:
+
+* Alternatives (topics.yaml, analogies.yaml cues), in the spirit of KH Coder coding
+  rules: `all` = every listed normalized form occurs in the sentence, `sequence` = the
+  forms occur consecutively in order, `none` = none of these forms occurs. A rule
+  list matches when any alternative does.
+* Cue categories (cues.yaml): lemmas, lemma_sequences, surfaces ("..." = a gap),
+  final_surfaces, turn_initial_surfaces, with exclude_surfaces that cancel any cue
+  occurrence they overlap (必ず inside 必ずしも is not certainty).
+
+Every match reports the words that made it, so each decision can be audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# rules must fold exactly as the indexed tokens are folded
+from quotekb.nlp import fold
+
+
+@dataclass
+class SentenceView:
+    """What rules look at: folded text, searchable forms with spans, position in turn."""
+
+    id: int
+    text: str
+    forms: list[str]
+    spans: list[tuple[int, int]]  # sentence-relative spans of each searchable form
+    pos: list[str] = field(default_factory=list)  # pos_detail of every token
+    first_in_turn: bool = False
+    folded: str = ""
+
+    def __post_init__(self) -> None:
+        self.folded = fold(self.text)
+        self.form_set = set(self.forms)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    all: tuple[str, ...] = ()
+    sequence: tuple[str, ...] = ()
+    none: tuple[str, ...] = ()
+
+    @classmethod
+    def from_yaml(cls, data: dict) -> Alternative:
+        return cls(
+            all=tuple(fold(str(x)) for x in data.get("all", ())),
+            sequence=tuple(fold(str(x)) for x in data.get("sequence", ())),
+            none=tuple(fold(str(x)) for x in data.get("none", ())),
+        )
+
+    def terms(self) -> str:
+        parts = []
+        if self.all:
+            parts.append("+".join(self.all))
+        if self.sequence:
+            parts.append(" ".join(self.sequence))
+        return " & ".join(parts)
+
+    def match(self, forms: list[str], form_set: set[str]) -> bool:
+        # set tests first: most sentences fail on a missing form without any scan
+        if not (self.all or self.sequence):
+            return False
+        if self.all and not form_set.issuperset(self.all):
+            return False
+        if self.sequence and not form_set.issuperset(self.sequence):
+            return False
+        if self.none and not form_set.isdisjoint(self.none):
+            return False
+        return not self.sequence or find_sequence(forms, self.sequence) >= 0
+
+
+def find_sequence(forms: list[str], sequence: tuple[str, ...], start: int = 0) -> int:
+    n, first = len(sequence), sequence[0]
+    last = len(forms) - n
+    i = start
+    while i <= last:
+        try:
+            i = forms.index(first, i, last + 1)
+        except ValueError:
+            return -1
+        if n == 1 or tuple(forms[i : i + n]) == sequence:
+            return i
+        i += 1
+    return -1
+
+
+def match_alternatives(alternatives: list[Alternative], view: SentenceView) -> list[str]:
+    """The terms of every alternative that matches (empty: no match)."""
+    return [alt.terms() for alt in alternatives if alt.match(view.forms, view.form_set)]
+
+
+class AlternativeIndex:
+    """Many rule lists (one per topic or frame) matched against a sentence at once.
+
+    Each alternative is filed under one form it requires, so a sentence only tests
+    the alternatives one of its own forms can trigger: with 14 topics of ~7
+    alternatives each, most sentences test none instead of ~100.
+    """
+
+    def __init__(self, rule_lists: list[list[Alternative]]) -> None:
+        self.by_form: dict[str, list[tuple[int, int, Alternative]]] = {}
+        for list_index, alternatives in enumerate(rule_lists):
+            for alt_index, alt in enumerate(alternatives):
+                required = alt.all or alt.sequence
+                if required:  # an alternative that requires nothing never matches
+                    self.by_form.setdefault(required[0], []).append((list_index, alt_index, alt))
+        self.triggers = frozenset(self.by_form)
+
+    def match(self, view: SentenceView) -> dict[int, list[str]]:
+        """{rule-list index: terms of its matching alternatives}, as
+        match_alternatives gives per list; lists with no match are left out."""
+        hits = []
+        # set intersection in C first: most of a sentence's forms trigger nothing
+        for form in view.form_set & self.triggers:
+            for entry in self.by_form[form]:
+                if entry[2].match(view.forms, view.form_set):
+                    hits.append(entry)
+        matched: dict[int, list[str]] = {}  # keys in list order: hits are sorted by it
+        for list_index, _alt_index, alt in sorted(hits, key=lambda e: e[:2]):
+            matched.setdefault(list_index, []).append(alt.terms())
+        return matched
+
+
+@dataclass
+class CueCategory:
+    name: str
+    lemmas: tuple[str, ...] = ()
+    lemma_sequences: tuple[tuple[str, ...], ...] = ()
+    surfaces: tuple[str, ...] = ()
+    final_surfaces: tuple[str, ...] = ()
+    turn_initial_surfaces: tuple[str, ...] = ()
+    exclude_surfaces: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.lemma_set = frozenset(self.lemmas)
+        # the part before the first "..." gap: a cheap containment test before the scan
+        self.surface_heads = tuple((s, s.split("...")[0]) for s in self.surfaces)
+
+    @classmethod
+    def from_yaml(cls, name: str, data: dict) -> CueCategory:
+        def strings(key: str) -> tuple[str, ...]:
+            return tuple(fold(str(x)) for x in data.get(key) or ())
+
+        return cls(
+            name=name,
+            lemmas=strings("lemmas"),
+            lemma_sequences=tuple(tuple(fold(str(x)) for x in seq) for seq in data.get("lemma_sequences") or ()),
+            surfaces=strings("surfaces"),
+            final_surfaces=strings("final_surfaces"),
+            turn_initial_surfaces=strings("turn_initial_surfaces"),
+            exclude_surfaces=strings("exclude_surfaces"),
+        )
+
+    def find(self, view: SentenceView) -> list[str]:
+        """Cue words found in the sentence, in order of first occurrence, deduplicated."""
+        text = view.folded
+        excluded: list[tuple[int, int]] | None = None  # found on first need: most sentences hit nothing
+
+        def allowed(start: int, end: int) -> bool:
+            nonlocal excluded
+            if excluded is None:
+                excluded = [span for ex in self.exclude_surfaces for span in _occurrences(text, ex)]
+            return not any(start < e and s < end for s, e in excluded)
+
+        hits: list[tuple[int, str]] = []
+        if self.lemma_set and not self.lemma_set.isdisjoint(view.form_set):
+            for i, form in enumerate(view.forms):
+                if form in self.lemma_set and allowed(*view.spans[i]):
+                    hits.append((view.spans[i][0], form))
+        for seq in self.lemma_sequences:
+            if seq[0] not in view.form_set:
+                continue
+            i = find_sequence(view.forms, seq)
+            while i >= 0:
+                start, end = view.spans[i][0], view.spans[i + len(seq) - 1][1]
+                if allowed(start, end):
+                    hits.append((start, "".join(seq) if _is_cjk(seq) else " ".join(seq)))
+                    break
+                i = find_sequence(view.forms, seq, i + 1)
+        for surface, head in self.surface_heads:
+            if head not in text:
+                continue
+            span = _gapped(text, surface, allowed)
+            if span is not None:
+                hits.append((span[0], surface))
+        stripped = text.rstrip()
+        # one C-level test for all of them first: most sentences end and start otherwise
+        if self.final_surfaces and stripped.endswith(self.final_surfaces):
+            for surface in self.final_surfaces:
+                if stripped.endswith(surface) and allowed(len(stripped) - len(surface), len(stripped)):
+                    hits.append((len(stripped) - len(surface), surface))
+        if view.first_in_turn and self.turn_initial_surfaces and text.startswith(self.turn_initial_surfaces):
+            for surface in self.turn_initial_surfaces:
+                if text.startswith(surface) and allowed(0, len(surface)):
+                    hits.append((0, surface))
+        if not hits:
+            return []
+        seen: dict[str, int] = {}
+        for position, word in sorted(hits):
+            seen.setdefault(word, position)
+        return list(seen)
+
+
+def _is_cjk(seq: tuple[str, ...]) -> bool:
+    return not any(part.isascii() for part in seq)
+
+
+def _occurrences(text: str, needle: str) -> list[tuple[int, int]]:
+    spans, i = [], text.find(needle)
+    while needle and i >= 0:
+        spans.append((i, i + len(needle)))
+        i = text.find(needle, i + 1)
+    return spans
+
+
+def _gapped(text: str, surface: str, allowed) -> tuple[int, int] | None:
+    """First allowed occurrence of surface, where "..." stands for any gap."""
+    parts = [p for p in surface.split("...")]
+    for start, end in _occurrences(text, parts[0]):
+        cursor, ok = end, True
+        for part in parts[1:]:
+            j = text.find(part, cursor)
+            if j < 0:
+                ok = False
+                break
+            cursor = j + len(part)
+        if ok and allowed(start, cursor):
+            return start, cursor
+    return None

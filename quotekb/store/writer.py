@@ -1,0 +1,253 @@
+"""Writing rows into SQLite: shards, id shifting on merge, bulk inserts, deletion.
+
+Articles are processed in chunks of consecutive articles, each written into a shard:
+a scratch SQLite file of plain tables, with ids local to the shard (1, 2, ...). The
+build merges shards in corpus order with INSERT ... SELECT; `Rebaser` shifts every
+integer id, and every foreign key pointing at one, by the table's current maximum,
+using the foreign keys declared on the models, so no table-specific code is needed
+here, and no row passes through Python in the process that merges. Workers of a
+parallel build write shards side by side; a serial build writes the same shards one
+after another, which keeps both databases identical (full-text index pages depend on
+how rows were inserted).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from operator import itemgetter
+from pathlib import Path
+
+from sqlalchemy import Connection, Integer
+
+from quotekb.store.models import Base
+
+# Insert order respects foreign keys.
+TABLE_ORDER = [
+    "speakers", "topics", "entities", "documents", "speaker_labels", "segments", "sections", "turns",
+    "sentences", "morphemes", "sentences_fts", "key_points", "claims", "sentence_topics", "claim_topics", "analogies",
+    "analogy_mentions", "analogy_markers", "mentions",
+]
+# Virtual tables have no model: columns and the table their rowid follows.
+VIRTUAL = {"sentences_fts": (("rowid", "terms", "spans"), "sentences")}
+
+
+def _integer_id_tables() -> set[str]:
+    """Tables whose integer ids are shifted on merge: all but lexemes, which are
+    shared by every document and matched by content instead (_merge_lexemes)."""
+    tables = set()
+    for table in Base.metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and pk[0].name == "id" and isinstance(pk[0].type, Integer):
+            tables.add(table.name)
+    return tables - {"lexemes"}
+
+
+def _references() -> dict[str, dict[str, str]]:
+    """table -> {column: table whose integer id it holds}."""
+    id_tables = _integer_id_tables()
+    refs: dict[str, dict[str, str]] = {}
+    for table in Base.metadata.sorted_tables:
+        columns = {}
+        if table.name in id_tables:
+            columns["id"] = table.name
+        for fk in table.foreign_keys:
+            target = fk.column.table.name
+            if target in id_tables and fk.column.name == "id":
+                columns[fk.parent.name] = target
+        refs[table.name] = columns
+    for name, (_columns, follows) in VIRTUAL.items():
+        refs[name] = {"rowid": follows}
+    return refs
+
+
+REFERENCES = _references()
+ID_TABLES = sorted(_integer_id_tables())
+
+
+# A packed batch: per table, one sequence of values per row in COLUMNS order, which
+# SQLite's executemany takes as it is (no per-row parameter processing).
+Packed = dict[str, list[Sequence]]
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    if table in VIRTUAL:
+        return VIRTUAL[table][0]
+    return tuple(c.name for c in Base.metadata.tables[table].columns)
+
+
+COLUMNS = {table: _columns(table) for table in (*TABLE_ORDER, "lexemes")}
+
+
+def pack(rows: dict[str, list[dict]]) -> Packed:
+    """Row dicts -> value lists in COLUMNS order (missing optional columns are NULL).
+    Batches that are already value lists or tuples (morphemes, sentences_fts) pass through."""
+    packed = {}
+    for table, batch in rows.items():
+        if table not in COLUMNS or not batch:
+            continue
+        if isinstance(batch[0], (list, tuple)):
+            packed[table] = batch
+            continue
+        columns = COLUMNS[table]
+        getter = itemgetter(*columns)
+        try:
+            packed[table] = [list(getter(row)) for row in batch]
+        except KeyError:
+            packed[table] = [[row.get(c) for c in columns] for row in batch]
+    return packed
+
+
+class Rebaser:
+    """Shifts shard-local ids onto the database, table by table."""
+
+    def __init__(self, conn: Connection | None = None) -> None:
+        self.base: Counter = Counter()
+        if conn is not None:
+            for table in ID_TABLES:
+                self.base[table] = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
+
+    def advance(self, used: Counter) -> None:
+        for table, n in used.items():
+            self.base[table] += n
+
+    def shifted(self, table: str) -> list[str]:
+        """SQL select expressions over a shard's columns c0, c1, ... with ids shifted."""
+        refs = REFERENCES.get(table, {})
+        return [f"c{i} + {self.base[refs[c]]}" if c in refs and self.base[refs[c]] else f"c{i}"
+                for i, c in enumerate(COLUMNS[table])]
+
+
+_INSERTS = {
+    table: f"INSERT INTO {table} ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
+    for table, cols in COLUMNS.items()
+}
+
+
+def write_rows(conn: Connection, packed: Packed, counts: Counter) -> None:
+    """Rows that need no id shifting (speakers, topics, entities) straight in."""
+    # the DBAPI connection inside the SQLAlchemy transaction: executemany takes the
+    # value lists as they are, with no per-row parameter processing
+    dbapi = conn.connection.driver_connection
+    for table in TABLE_ORDER:
+        if packed.get(table):
+            dbapi.executemany(_INSERTS[table], packed[table])
+            counts[table] += len(packed[table])
+
+
+def commit(conn: Connection) -> None:
+    """Commit both layers: rows inserted through the DBAPI connection can have opened a
+    transaction that SQLAlchemy did not see (its commit would then do nothing)."""
+    conn.commit()
+    conn.connection.driver_connection.commit()
+
+
+def write_shard(path: Path, batches: list[Packed], lexemes: list[list[str]]) -> None:
+    """Rows of several documents (ids local to the shard), and the lexemes their
+    morphemes refer to (rowid = local lexeme id), into a new scratch file."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        # a scratch file: a crash just leaves it for remove_stale_temporaries
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        for table in TABLE_ORDER:
+            n = len(COLUMNS[table])
+            conn.execute(f"CREATE TABLE {table} ({', '.join(f'c{i}' for i in range(n))})")
+        n = len(LEXEME_FIELDS)
+        conn.execute(f"CREATE TABLE lexemes ({', '.join(f'c{i}' for i in range(n))})")
+        conn.executemany(f"INSERT INTO lexemes VALUES ({', '.join('?' * n)})", lexemes)
+        for packed in batches:
+            for table in TABLE_ORDER:
+                if packed.get(table):
+                    conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(COLUMNS[table]))})",
+                                     packed[table])
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def merge_shard(conn: Connection, path: Path, rebaser: Rebaser, used: Counter, counts: Counter) -> None:
+    """Copy a shard into the database, after everything merged before it, and commit:
+    SQLite cannot detach a database that the open transaction has read."""
+    dbapi = conn.connection.driver_connection
+    dbapi.execute("ATTACH DATABASE ? AS shard", (str(path),))
+    _merge_lexemes(dbapi, counts)
+    for table in TABLE_ORDER:
+        columns = ", ".join(f"[{c}]" for c in COLUMNS[table])
+        select = rebaser.shifted(table)
+        source = f"shard.{table}"
+        if table == "morphemes":  # lexeme ids go through the shard's map
+            select[_LEXEME_ID] = "map.global_id"
+            # LEFT: a morpheme whose lexeme failed to map hits NOT NULL (an error)
+            # instead of vanishing from the join
+            source += f" LEFT JOIN temp.lexeme_map map ON map.local_id = c{_LEXEME_ID}"
+        cursor = dbapi.execute(f"INSERT INTO main.{table} ({columns}) "
+                               f"SELECT {', '.join(select)} FROM {source} ORDER BY shard.{table}._rowid_")
+        counts[table] += cursor.rowcount
+    if used.get("sentences"):
+        # the trigram index reads the sentences just merged (external content)
+        first = rebaser.base["sentences"] + 1
+        dbapi.execute("INSERT INTO sentences_trigram(rowid, text) SELECT id, text FROM sentences "
+                      "WHERE id BETWEEN ? AND ?", (first, first + used["sentences"] - 1))
+    commit(conn)
+    # not in a finally: after a failed insert the shard is still read by the open
+    # transaction, and the build abandons the whole file anyway
+    dbapi.execute("DETACH DATABASE shard")
+    rebaser.advance(used)
+
+
+_LEXEME_ID = COLUMNS["morphemes"].index("lexeme_id")
+# what identifies a lexeme (the unique constraint of the lexemes table)
+LEXEME_KEY = tuple(next(c for c in Base.metadata.tables["lexemes"].constraints
+                        if c.name == "uq_lexemes_forms").columns.keys())
+LEXEME_FIELDS = tuple(c for c in COLUMNS["lexemes"] if c != "id")
+
+
+def _merge_lexemes(dbapi, counts: Counter) -> None:
+    """Add the shard's new lexemes (in order of first use, so ids follow corpus order)
+    and map each shard-local lexeme id onto the database's."""
+    fields = ", ".join(LEXEME_FIELDS)
+    shard_fields = ", ".join(f"c{i}" for i in range(len(LEXEME_FIELDS)))
+    cursor = dbapi.execute(f"INSERT OR IGNORE INTO main.lexemes ({fields}) "
+                           f"SELECT {shard_fields} FROM shard.lexemes ORDER BY _rowid_")
+    counts["lexemes"] += cursor.rowcount
+    dbapi.execute("CREATE TEMP TABLE IF NOT EXISTS lexeme_map (local_id INTEGER PRIMARY KEY, global_id INTEGER)")
+    dbapi.execute("DELETE FROM temp.lexeme_map")
+    same = " AND ".join(f"g.{c} = s.c{LEXEME_FIELDS.index(c)}" for c in LEXEME_KEY)
+    dbapi.execute(f"INSERT INTO temp.lexeme_map SELECT s._rowid_, g.id FROM shard.lexemes s "
+                  f"JOIN main.lexemes g ON {same}")
+
+
+def drop_unused_lexemes(conn: Connection) -> None:
+    """After an incremental build: lexemes only the replaced articles used."""
+    conn.exec_driver_sql("DELETE FROM lexemes WHERE id NOT IN (SELECT lexeme_id FROM morphemes)")
+
+
+def delete_document(conn: Connection, document_id: str) -> None:
+    """Remove every row of one document, children first."""
+    sentence_ids = "SELECT id FROM sentences WHERE document_id = :doc"
+    claim_ids = "SELECT id FROM claims WHERE document_id = :doc"
+    statements = [
+        "INSERT INTO sentences_trigram(sentences_trigram, rowid, text) "
+        "SELECT 'delete', id, text FROM sentences WHERE document_id = :doc",
+        f"DELETE FROM sentences_fts WHERE rowid IN ({sentence_ids})",
+        f"DELETE FROM morphemes WHERE sentence_id IN ({sentence_ids})",
+        "DELETE FROM mentions WHERE document_id = :doc",
+        f"DELETE FROM analogy_markers WHERE sentence_id IN ({sentence_ids})",
+        "DELETE FROM analogy_mentions WHERE document_id = :doc",
+        "DELETE FROM analogies WHERE document_id = :doc",
+        f"DELETE FROM claim_topics WHERE claim_id IN ({claim_ids})",
+        f"DELETE FROM sentence_topics WHERE sentence_id IN ({sentence_ids})",
+        "DELETE FROM claims WHERE document_id = :doc",
+        "DELETE FROM key_points WHERE document_id = :doc",
+        "DELETE FROM sentences WHERE document_id = :doc",
+        "DELETE FROM turns WHERE document_id = :doc",
+        "DELETE FROM sections WHERE document_id = :doc",
+        "DELETE FROM segments WHERE document_id = :doc",
+        "DELETE FROM speaker_labels WHERE document_id = :doc",
+        "DELETE FROM documents WHERE id = :doc",
+    ]
+    for statement in statements:
+        conn.exec_driver_sql(statement.replace(":doc", "?"), (document_id,) * statement.count(":doc"))

@@ -1,0 +1,146 @@
+"""Every cue category, topic and frame exercised on small synthetic sentences.
+
+The sentences are written by hand; the expected cue words are read off them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import CORPUS
+from quotekb import nlp
+from quotekb.ingest.corpus import load_speakers
+from quotekb.ingest.knowledge import load_knowledge
+from quotekb.knowledge.rules import SentenceView, match_alternatives
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    return load_knowledge(CORPUS, load_speakers(CORPUS / "speakers.yaml"))
+
+
+def view(text: str, first_in_turn: bool = False) -> SentenceView:
+    tokens = nlp.tokenize(text)
+    searchable = [t for t in tokens if t.searchable]
+    return SentenceView(0, text, [t.normalized_form for t in searchable],
+                        [(t.start, t.end) for t in searchable], [t.pos_detail for t in tokens], first_in_turn)
+
+
+CUES = [
+    # (category, sentence, first in turn, a cue word expected among the found ones)
+    ("question", "来年の予算はどうなりますか", False, "か"),
+    ("question", "理由を教えてください。", False, "教えてください"),
+    ("hedge", "来年は雨が多いかもしれません。", False, "かもしれ"),
+    ("hedge", "それは正しいと思います。", False, "と思い"),
+    ("certainty", "それは間違いなく正しい。", False, "間違いなく"),
+    ("prediction", "将来、価格は下がるだろう。", False, "将来"),
+    ("conditional", "雨が降れば、試合は中止です。", False, "れば"),
+    ("normative", "政府はもっと投資すべきです。", False, "べき"),
+    ("response", "はい、その通りです。", True, "はい"),
+    ("stance_agree", "その意見に同意します。", False, "同意します"),
+    ("stance_partial", "ある程度は正しいと言えます。", False, "ある程度"),
+    ("stance_disagree", "その見方には同意できません。", False, "同意できません"),
+    ("analogy_marker", "市場はまるで戦場のようだ。", False, "まるで"),
+    ("reporting", "社長は成長が続くと述べた。", False, "述べる"),
+    ("anaphora", "同氏は慎重な見方を示した。", False, "同氏"),
+]
+
+
+@pytest.mark.parametrize("category, text, first, expected", CUES)
+def test_cue_category_fires(knowledge, category, text, first, expected):
+    assert expected in knowledge.cues[category].find(view(text, first))
+
+
+NEGATIVE = [
+    ("certainty", "それは必ずしも正しくない。"),  # 必ずしも is not certainty
+    ("analogy_marker", "例えば、次のように考えます。"),  # 例えば / 次のように are not comparisons
+    ("normative", "驚くべき成果です。"),  # adnominal べき
+    ("conditional", "技術は利益をもたらすでしょう。"),  # たら inside もたらす
+    ("response", "はい、そうです。"),  # not first in its turn
+]
+
+
+@pytest.mark.parametrize("category, text", NEGATIVE)
+def test_excluded_cues_do_not_fire(knowledge, category, text):
+    assert knowledge.cues[category].find(view(text)) == []
+
+
+def test_every_cue_category_has_a_synthetic_example(knowledge):
+    assert set(knowledge.cues) == {c[0] for c in CUES}
+
+
+TOPICS = {
+    "scaling-laws": "スケーリング則はまだ続くと研究者は見ている。",
+    "profits-business-models": "その会社は新しいビジネスモデルで利益を出した。",
+    "market-structure": "市場は寡占に向かっている。",
+    "inference-compute-cost": "推論のコストが下がった。",
+    "model-size-capability": "パラメーターを増やすとモデルの能力が上がる。",
+    "reliability-error-handling": "システムの信頼性を高めるにはエラーを検出する必要がある。",
+    "model-orchestration": "一つのエージェントが他のモデルに仕事を任せる。",
+    "nationalization-geopolitics": "政府は通信会社の国有化を検討している。",
+    "data-scarcity-synthetic-data": "学習用のデータ不足を合成データで補う。",
+    "open-models": "オープンソースのモデルが公開された。",
+    "product-differentiation": "各社は製品の差別化を急いでいる。",
+    "ai-biology-science": "ゲノム解析で病気の原因を探る。",
+    "labor-substitution": "機械が従業員の仕事を奪う。",
+    "hype-cycle": "期待が高すぎてバブルになった。",
+}
+
+
+@pytest.mark.parametrize("topic_id, text", sorted(TOPICS.items()))
+def test_topic_matches_its_synthetic_sentence(knowledge, topic_id, text):
+    topic = next(t for t in knowledge.topics if t.id == topic_id)
+    assert match_alternatives(list(topic.alternatives), view(text))
+
+
+def test_topics_do_not_match_an_unrelated_sentence(knowledge):
+    unrelated = view("今日は天気が良いので散歩に行きました。")
+    assert [t.id for t in knowledge.topics if match_alternatives(list(t.alternatives), unrelated)] == []
+
+
+def test_every_topic_has_a_synthetic_example(knowledge):
+    assert {t.id for t in knowledge.topics} == set(TOPICS)
+
+
+FRAMES = {
+    "bell-labs": "ベル研究所はトランジスタを発明した。",
+    "solar-power": "太陽光パネルの価格は下がり続けた。",
+    "electricity": "工場は蒸気から電気に切り替えた。",
+    "steel": "鉄鋼は巨額の設備投資を必要とする。",
+}
+
+
+@pytest.mark.parametrize("frame_id, text", sorted(FRAMES.items()))
+def test_frame_cues_match_their_synthetic_sentence(knowledge, frame_id, text):
+    frame = next(f for f in knowledge.frames if f.id == frame_id)
+    assert match_alternatives(list(frame.cues), view(text))
+    others = [f.id for f in knowledge.frames if f.id != frame_id and match_alternatives(list(f.cues), view(text))]
+    assert others == []
+
+
+def test_every_frame_has_a_synthetic_example(knowledge):
+    assert {f.id for f in knowledge.frames} == set(FRAMES)
+
+
+def test_alternative_sequence_needs_order_and_adjacency(knowledge):
+    scaling = next(t for t in knowledge.topics if t.id == "scaling-laws")
+    assert match_alternatives(list(scaling.alternatives), view("スケーリング則"))
+    assert not match_alternatives(list(scaling.alternatives), view("則とスケーリング"))
+
+
+def test_alternative_index_agrees_with_testing_every_topic(knowledge, seed_text):
+    # the build files each alternative under one required form; over every line of
+    # the seed (and each topic's own example) it must find exactly what testing every
+    # alternative of every topic finds, in the same order
+    from quotekb.knowledge.rules import AlternativeIndex
+
+    rule_lists = [list(t.alternatives) for t in knowledge.topics]
+    index = AlternativeIndex(rule_lists)
+    texts = [line for line in seed_text.splitlines() if line.strip()] + list(TOPICS.values())
+    matched_lines = 0
+    for text in texts:
+        v = view(text)
+        expected = {i: m for i, alts in enumerate(rule_lists) if (m := match_alternatives(alts, v))}
+        assert index.match(v) == expected, text
+        matched_lines += bool(expected)
+    assert matched_lines > 20

@@ -1,0 +1,547 @@
+"""Deterministic, incremental, parallel and crash-safe builds over several articles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import yaml
+from datasette.app import Datasette
+
+from conftest import CORPUS, REPO, SEED_ID
+from quotekb.errors import InputError
+from quotekb.store.build import build
+
+sys.path.insert(0, str(REPO / "scripts"))
+from synth_corpus import make_corpus as make_synthetic  # noqa: E402
+
+
+def dump(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def content(db: Path) -> dict[str, list[tuple]]:
+    """What a reader sees, independent of integer ids: texts, kinds and claim ids."""
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "documents": conn.execute("SELECT id, sha256, text FROM documents ORDER BY id").fetchall(),
+            "sentences": conn.execute(
+                "SELECT document_id, position, speaker_id, kind, start, \"end\", text FROM sentences "
+                "ORDER BY document_id, position").fetchall(),
+            "claims": conn.execute(
+                "SELECT id, document_id, kind, hedged, attributed_to, text FROM claims ORDER BY id").fetchall(),
+            "topics": conn.execute("SELECT claim_id, topic_id FROM claim_topics ORDER BY 1, 2").fetchall(),
+            "analogies": sorted(conn.execute(
+                "SELECT m.document_id, m.analogy_id, m.role, coalesce(m.stance, ''), s.position, s.text "
+                "FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id").fetchall()),
+            "tokens": conn.execute("SELECT count(*), sum(start), sum(length(surface)) FROM tokens").fetchall(),
+            "search": conn.execute(
+                "SELECT rowid FROM sentences_trigram WHERE sentences_trigram MATCH '\"太陽光\"' ORDER BY 1").fetchall()
+            and conn.execute(
+                "SELECT s.document_id, s.position FROM sentences_trigram t JOIN sentences s ON s.id = t.rowid "
+                "WHERE sentences_trigram MATCH '\"太陽光\"' ORDER BY 1, 2").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def seed_plus_synthetic(root: Path, n: int, seed: int) -> Path:
+    """The seed article plus n synthetic articles recombined from it."""
+    make_synthetic(root, n, seed=seed, source=CORPUS)
+    shutil.copy(CORPUS / "articles" / f"{SEED_ID}.txt", root / "articles")
+    shutil.copy(CORPUS / "articles" / f"{SEED_ID}.yaml", root / "articles")
+    return root
+
+
+@pytest.fixture(scope="module")
+def corpus3(tmp_path_factory) -> Path:
+    return seed_plus_synthetic(tmp_path_factory.mktemp("three") / "corpus", 2, seed=7)
+
+
+def copy(root: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(root, target)
+    return target
+
+
+def test_two_full_builds_dump_identically(corpus3, tmp_path):
+    build(corpus3, tmp_path / "a.db")
+    build(corpus3, tmp_path / "b.db")
+    lines = dump(tmp_path / "a.db")
+    assert lines == dump(tmp_path / "b.db")
+    assert sum(line.startswith('INSERT INTO "documents"') for line in lines) == 3
+
+
+@pytest.fixture(scope="module")
+def corpus21(tmp_path_factory) -> Path:
+    """Enough articles for several worker chunks."""
+    return seed_plus_synthetic(tmp_path_factory.mktemp("twentyone") / "corpus", 20, seed=11)
+
+
+@pytest.fixture
+def merges(monkeypatch) -> list[int]:
+    """Sentences in each shard the build merges, in merge order."""
+    import quotekb.store.build as build_module
+
+    merged = []
+    original = build_module.merge_shard
+
+    def counting(conn, path, rebaser, used, counts):
+        merged.append(used["sentences"])
+        return original(conn, path, rebaser, used, counts)
+
+    monkeypatch.setattr(build_module, "merge_shard", counting)
+    return merged
+
+
+def test_parallel_build_equals_serial_build(corpus21, tmp_path, merges):
+    build(corpus21, tmp_path / "serial.db")
+    stats = build(corpus21, tmp_path / "parallel.db", jobs=2)
+    # 21 articles in chunks of 8: three shards, each holding sentences, the same
+    # shards whether written one after another or by two workers
+    assert stats.articles == 21 and len(merges) == 6 and all(merges)
+    assert merges[:3] == merges[3:]
+    assert dump(tmp_path / "serial.db") == dump(tmp_path / "parallel.db")
+    leftovers = [p.name for p in tmp_path.iterdir() if ".tmp" in p.name]
+    assert leftovers == []
+
+
+def test_jobs_0_means_one_worker_per_cpu(corpus21, tmp_path, monkeypatch):
+    # what `quotekb build` (default --jobs 0) and `quotekb serve`'s rebuild ask for
+    import quotekb.store.build as build_module
+
+    started = []
+    original = build_module.workers.start
+
+    def recording(articles, speakers, extractor, with_tokens, jobs, shards):
+        started.append(jobs)
+        return original(articles, speakers, extractor, with_tokens, jobs, shards)
+
+    monkeypatch.setattr(build_module.workers, "start", recording)
+    monkeypatch.setattr(build_module.os, "cpu_count", lambda: 3)
+    build(corpus21, tmp_path / "all.db", jobs=0)
+    build(corpus21, tmp_path / "one.db")
+    assert started == [3, 1]
+    assert dump(tmp_path / "all.db") == dump(tmp_path / "one.db")
+
+
+def test_parallel_incremental_build_equals_serial(corpus21, tmp_path, merges):
+    # shards merged on top of existing rows: their ids must be shifted past them
+    serial, parallel = copy(corpus21, tmp_path / "s"), copy(corpus21, tmp_path / "p")
+    build(serial, tmp_path / "s.db")
+    build(parallel, tmp_path / "p.db")
+    for root in (serial, parallel):
+        for path in sorted((root / "articles").glob("*.txt"))[::2]:  # 11 of 21 articles
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.rstrip("\n") + "\n\nこの段落は再ビルドの試験のために追加された。\n", encoding="utf-8")
+    first = build(serial, tmp_path / "s.db")
+    second = build(parallel, tmp_path / "p.db", jobs=2)
+    assert (first.mode, first.articles) == (second.mode, second.articles) == ("incremental", 11)
+    # 3 shards per full build, then 2 per incremental build (11 articles)
+    assert len(merges) == 3 + 3 + 2 + 2
+    assert dump(tmp_path / "s.db") == dump(tmp_path / "p.db")
+
+
+def test_only_the_changed_article_is_reprocessed(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    assert build(root, db).articles == 3
+    unchanged = build(root, db)
+    assert (unchanged.mode, unchanged.articles) == ("unchanged", 0)
+
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    text_path.write_text(text_path.read_text(encoding="utf-8").replace(
+        "はい、少しです。", "はい、少しだけです。"), encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("incremental", 1)
+    build(root, tmp_path / "fresh.db", full=True)
+    assert content(db) == content(tmp_path / "fresh.db")
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM claims WHERE text = 'はい、少しだけです。'").fetchone()[0] == 1
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
+
+
+def test_a_yaml_change_reprocesses_its_article(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    yaml_path = sorted((root / "articles").glob("syn_*.yaml"))[0]
+    data = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    data["description"] = "edited"
+    yaml_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("incremental", 1)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT description FROM documents WHERE id = ?", (yaml_path.stem,)).fetchone()[0] == "edited"
+
+
+def test_a_shared_file_change_reprocesses_every_article(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    topics = root / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace(
+        "label_en: Hype cycle", "label_en: Hype cycles"), encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("full", 3)
+    assert "topics.yaml" in stats.reason
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT label_en FROM topics WHERE id = 'hype-cycle'").fetchone()[0] == "Hype cycles"
+
+
+# written out, not taken from corpus.SHARED_FILES: a file dropped from that list must fail here
+@pytest.mark.parametrize("name", ["speakers.yaml", "topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml"])
+def test_any_shared_file_change_rebuilds_everything(corpus3, tmp_path, name):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    shared = root / name
+    shared.write_text(shared.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("full", 3)
+    assert stats.reason == f"changed: {name}"
+
+
+def test_a_removed_article_leaves_no_rows(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    victim = sorted((root / "articles").glob("syn_*.yaml"))[0]
+    victim.unlink()
+    victim.with_suffix(".txt").unlink()
+    stats = build(root, db)
+    assert (stats.mode, stats.removed, stats.articles) == ("incremental", 1, 0)
+    conn = sqlite3.connect(db)
+    for table in ("documents", "sentences", "claims", "turns", "segments", "mentions", "analogy_mentions"):
+        column = "id" if table == "documents" else "document_id"
+        assert conn.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (victim.stem,)).fetchone()[0] == 0
+    orphans = conn.execute("SELECT count(*) FROM tokens WHERE sentence_id NOT IN (SELECT id FROM sentences)").fetchone()
+    assert orphans[0] == 0
+    fts = conn.execute("SELECT count(*) FROM sentences_fts WHERE rowid NOT IN (SELECT id FROM sentences)").fetchone()
+    assert fts[0] == 0
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def ds3(corpus3, tmp_path_factory, datasette_config, datasette_metadata):
+    db = tmp_path_factory.mktemp("ds3") / "quotekb.db"
+    build(corpus3, db)
+    datasette = Datasette(immutables=[str(db)], config=datasette_config, metadata=datasette_metadata)
+    await datasette.invoke_startup()
+    return datasette
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("table", ["claims", "turns", "sentences"])
+async def test_several_articles_facet_by_document(ds3, corpus3, table):
+    data = (await ds3.client.get(f"/quotekb/{table}.json?_extra=facet_results&_size=0")).json()
+    facet = data["facet_results"]["results"]["document_id"]["results"]
+    documents = {item["value"] for item in facet}
+    assert documents == {p.stem for p in (corpus3 / "articles").glob("*.yaml")}
+    assert all(item["count"] > 0 for item in facet)
+
+
+KILL_AFTER = [0.3, 0.8, 1.5, 2.5, 4.0]
+
+
+def test_sigkill_at_any_moment_leaves_the_previous_database(tmp_path):
+    root = tmp_path / "corpus"
+    make_synthetic(root, 120, seed=3, source=CORPUS)
+    db = tmp_path / "db" / "quotekb.db"
+    build(CORPUS, db)  # the previous database: the seed alone
+    before = db.read_bytes()
+    quotekb = Path(sys.executable).parent / "quotekb"
+    killed_mid_build, previous_documents = 0, 1
+    for delay in KILL_AFTER:
+        process = subprocess.Popen([str(quotekb), "build", "--corpus", str(root), "--db", str(db), "-q", "--full"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        if process.poll() is None:
+            killed_mid_build += 1
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        conn.close()
+        if db.read_bytes() != before:
+            # the rename happened (the kill, if any, came after it): the whole new corpus
+            assert documents == 120
+            before, previous_documents = db.read_bytes(), documents
+        else:
+            assert documents == previous_documents  # the previous database, untouched
+    assert killed_mid_build >= 3, "the corpus built too fast to be killed mid-build"
+    # the next build cleans up what the killed ones left and succeeds
+    stats = build(root, db, full=True)
+    assert stats.articles == 120
+    assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
+
+
+def test_an_incremental_build_drops_lexemes_no_article_uses(corpus3, tmp_path):
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    original = text_path.read_text(encoding="utf-8")
+    text_path.write_text(original.replace("はい、少しです。", "はい、少しです。ズワイガニも。"), encoding="utf-8")
+    build(root, db)
+
+    def crab_lexemes() -> int:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM lexemes WHERE surface = 'ズワイガニ'").fetchone()[0]
+
+    assert crab_lexemes() == 1
+    text_path.write_text(original, encoding="utf-8")
+    assert build(root, db).mode == "incremental"
+    assert crab_lexemes() == 0
+    with sqlite3.connect(db) as conn:
+        unused = conn.execute("SELECT count(*) FROM lexemes WHERE id NOT IN (SELECT lexeme_id FROM morphemes)")
+        assert unused.fetchone()[0] == 0
+
+
+def test_a_parallel_build_reports_the_first_bad_article_like_a_serial_one(corpus21, tmp_path):
+    from click.testing import CliRunner
+
+    from quotekb.cli import cli
+
+    root = copy(corpus21, tmp_path)
+    texts = sorted((root / "articles").glob("*.txt"))
+    # articles 10 and 18 (0-based 9 and 17) sit in the 2nd and 3rd chunks of 8, which
+    # two workers parse at the same time; the first in corpus order must be reported
+    for path in (texts[9], texts[17]):
+        path.write_text("見出しだけの記事\n\n話者のいない本文です。\n", encoding="utf-8")
+    db = tmp_path / "db" / "quotekb.db"
+    build(CORPUS, db)
+    before = db.read_bytes()
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db), "--jobs", jobs])
+        assert result.exit_code == 2, result.output
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("\n") == 1 and f"{texts[9].stem}." in outputs[0], outputs[0]
+    assert "title was not found" in outputs[0]  # a parse error: found by the workers
+    assert db.read_bytes() == before
+    assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
+
+
+def test_a_worker_that_dies_fails_the_build_instead_of_hanging(corpus21, tmp_path, monkeypatch):
+    import quotekb.store.workers as workers
+
+    db = tmp_path / "db" / "quotekb.db"
+    build(CORPUS, db)
+    before = db.read_bytes()
+    monkeypatch.setattr(workers, "process", lambda *args: os._exit(3))  # in the forked workers
+    with pytest.raises(RuntimeError, match=r"build worker \d died \(exit code 3\)"):
+        build(corpus21, db, jobs=2)
+    assert db.read_bytes() == before
+    assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
+
+
+def _stale(articles: dict) -> dict:
+    first = sorted(articles)[0]
+    return {**articles, first: (None, "stale")}
+
+
+def _ghost(articles: dict) -> dict:
+    return {**articles, "ghost": ("0" * 64, "0" * 64)}
+
+
+@pytest.mark.parametrize("first_reading", [_stale, _ghost], ids=["changed", "vanished"])
+def test_the_plan_is_made_again_from_what_was_loaded(corpus3, tmp_path, monkeypatch, first_reading):
+    # the first plan comes from hashes read before loading; if the files change in
+    # between (an article changed back, or one that vanished), the loaded corpus
+    # decides, and nothing is left behind
+    import dataclasses
+
+    import quotekb.store.build as build_module
+    from quotekb.ingest.corpus import fingerprint
+
+    db = tmp_path / "q.db"
+    build(corpus3, db)
+    before = db.read_bytes()
+
+    def first(root):
+        real = fingerprint(root)
+        return dataclasses.replace(real, articles=first_reading(real.articles))
+
+    monkeypatch.setattr(build_module, "fingerprint", first)
+    assert build(corpus3, db).mode == "unchanged"
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_incremental_build_loads_only_the_changed_articles(corpus3, tmp_path, monkeypatch):
+    import quotekb.ingest.corpus as corpus_module
+
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    loaded = []
+    original = corpus_module.load_article
+
+    def counting(yaml_path, speakers, meta=None):
+        loaded.append(yaml_path.stem)
+        return original(yaml_path, speakers, meta)
+
+    monkeypatch.setattr(corpus_module, "load_article", counting)
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    text_path.write_text(text_path.read_text(encoding="utf-8") + "\n追加の段落です。\n", encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles, loaded) == ("incremental", 1, [SEED_ID])
+    assert build(root, db).mode == "unchanged" and loaded == [SEED_ID]  # nothing loaded at all
+
+
+def test_a_curated_stance_without_a_document_survives_an_incremental_build(tmp_path):
+    # `document` is optional for a curated stance: its quote may be in any article.
+    # An incremental build loads only the changed articles, and must still find the
+    # quote in the unchanged ones (read from the database).
+    root = tmp_path / "corpus"
+    shutil.copytree(CORPUS, root)
+    analogies = root / "analogies.yaml"
+    scoped = f"      - document: {SEED_ID}\n        speaker"
+    assert scoped in analogies.read_text(encoding="utf-8")
+    analogies.write_text(analogies.read_text(encoding="utf-8").replace(scoped, "      - speaker", 1), encoding="utf-8")
+    db = tmp_path / "q.db"
+    build(root, db)
+    (root / "articles" / "b1.yaml").write_text(
+        'title: 短い記事\npublished_on: "2024-09-01"\nlanguage: ja\nauthor: huang-wenwen\n'
+        "transcript:\n  convention: label-line\n  labels:\n    ノア・スミス: noah-smith\n"
+        "    ダリオ・アモデイ: dario-amodei\n", encoding="utf-8")
+    (root / "articles" / "b1.txt").write_text(
+        "短い記事\n\nノア・スミス\n\n今日は天気の話です。\n\nダリオ・アモデイ\n\nそうですね。\n", encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.articles) == ("incremental", 1)
+
+
+def test_workers_end_when_the_parent_is_killed_alone(tmp_path):
+    # SIGKILL to the build process only (not its group) while one worker waits for
+    # the go signal and the other still parses: both must notice the closed pipe and
+    # exit, not wait for the dead parent forever
+    root = tmp_path / "corpus"
+    make_synthetic(root, 16, seed=5, source=CORPUS)
+    # the 9th article (the first of worker 1's chunk) gets long: ~2 s to parse, while
+    # worker 0 is done with its chunk in a fraction of that
+    texts = sorted((root / "articles").glob("*.txt"))
+    paragraph = "この段落は構文解析に時間をかけるために何度も繰り返される文です。"
+    with texts[8].open("a", encoding="utf-8") as out:
+        out.write(("\n\n" + paragraph) * 120_000)
+    quotekb = Path(sys.executable).parent / "quotekb"
+    process = subprocess.Popen([str(quotekb), "build", "--corpus", str(root), "--db", str(tmp_path / "q.db"),
+                                "-q", "--jobs", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # workers exist once the parent has forked: wait for them, then kill the parent
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(_group_members(process.pid)) < 3:
+        time.sleep(0.05)
+    assert len(_group_members(process.pid)) == 3, "the build did not start its two workers"
+    time.sleep(0.3)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _group_members(process.pid):
+        time.sleep(0.2)
+    left = _group_members(process.pid)
+    if left:
+        os.killpg(process.pid, signal.SIGKILL)
+    assert left == [], "workers still running 20 s after the parent was killed"
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live processes (not zombies) of a process group, from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def test_a_text_without_yaml_added_to_a_built_corpus_is_reported(corpus3, tmp_path):
+    from click.testing import CliRunner
+
+    from quotekb.cli import cli
+
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    (root / "articles" / "stray.txt").write_text("迷子の本文。\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db)])
+    assert result.exit_code == 2
+    assert "stray.txt: article text has no YAML beside it" in result.output
+
+
+def test_a_one_chunk_rebuild_copies_the_database_while_it_loads(corpus3, tmp_path, monkeypatch):
+    # no worker is forked for a few changed articles, so the copy starts before the
+    # changed files are loaded; when they turn out bad, the copy is removed
+    from quotekb.store import build as build_module
+
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    events = []
+    copier, load_corpus = build_module._Copier, build_module.load_corpus
+
+    class Recording(copier):
+        def __init__(self, source, target):
+            events.append("copy")
+            super().__init__(source, target)
+
+    def loading(*args, **kwargs):
+        events.append("load")
+        return load_corpus(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "_Copier", Recording)
+    monkeypatch.setattr(build_module, "load_corpus", loading)
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    original = text_path.read_text(encoding="utf-8")
+    text_path.write_text(original.replace("はい、少しです。", "はい、少しだけです。"), encoding="utf-8")
+    assert build(root, db, jobs=2).mode == "incremental"
+    assert events == ["copy", "load"]
+
+    events.clear()
+    before = db.read_bytes()
+    text_path.write_bytes(b"\x00" * 10)
+    with pytest.raises(InputError, match="NUL"):
+        build(root, db, jobs=2)
+    assert events == ["copy", "load"]
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "q.db"]
+
+
+def test_an_interrupt_after_loading_leaves_no_copy_behind(corpus3, tmp_path, monkeypatch):
+    # the early copy of a one-chunk rebuild runs from before loading to the rename;
+    # Ctrl-C anywhere in between must still remove it
+    from quotekb.store import workers
+
+    root = copy(corpus3, tmp_path)
+    db = tmp_path / "q.db"
+    build(root, db)
+    before = db.read_bytes()
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workers, "bulk_gc", interrupted)
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    text_path.write_text(text_path.read_text(encoding="utf-8").replace(
+        "はい、少しです。", "はい、少しだけです。"), encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        build(root, db, jobs=2)
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "q.db"]
