@@ -106,13 +106,17 @@ def check(corpus_dir: Path) -> None:
               show_default=True, help="Datasette metadata file.")
 @click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
               help="Server processes (default: one per CPU).")
+@click.option("--cache-mb", type=click.FloatRange(min=0), default=64, show_default=True,
+              help="Memory per worker for whole answers of the current build (0: none).")
 def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Path, metadata_path: Path,
-          workers: int | None) -> None:
+          workers: int | None, cache_mb: float) -> None:
     """Serve the database read-only with Datasette, rebuilding it first when stale.
 
     The database is rebuilt when it is missing or when its build hashes differ from
     the corpus's files or the installed code. While serving, a rebuilt file (quotekb
     build in another shell) is picked up within a second, by every worker process.
+    Anonymous GET answers carry an ETag of the build and are kept in memory until the
+    next build.
 
     \b
     Example:
@@ -134,7 +138,7 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
         run_build(corpus_dir, db_path, echo=click.echo, jobs=0)  # all cores, as `quotekb build`
     workers = workers or default_workers()
     click.echo(f"serving http://{host}:{port}/quotekb ({workers} worker{'s' if workers > 1 else ''})")
-    run(db_path, host, port, config_path, metadata_path, workers)
+    run(db_path, host, port, config_path, metadata_path, workers, cache_mb)
 
 
 @cli.command()

@@ -3,11 +3,12 @@
     python scripts/loadtest.py [--db db/quotekb.db] [--corpus corpus] [--clients 8,32]
                                [--seconds 20] [--rounds 1] [--workers N] [--readme README.md]
 
-Starts both servers on free 127.0.0.1 ports (never another interface): `quotekb serve`
-(uvicorn, --workers processes, default one per CPU) and `python -m datasette serve -i`
-with the same datasette.yaml and metadata.yaml (one process, as Datasette ships).
-For each client count, the two are loaded in turn (plain first, then quotekb; --rounds
-repeats the pair and the best round of each counts) by asyncio + httpx clients, each
+Starts three servers on free 127.0.0.1 ports (never another interface): plain
+`python -m datasette serve -i` with the same datasette.yaml and metadata.yaml (one
+process, as Datasette ships), `quotekb serve --cache-mb 0` (uvicorn, --workers
+processes, default one per CPU, no answer cache) and `quotekb serve` as it runs by
+default. For each client count they are loaded in turn (--rounds repeats the three
+and the best round of each counts) by asyncio + httpx clients, each
 requesting at random one of five pages: the home page, a facet page, a search, a claim
 page and a document's reader view. No client sends If-None-Match, so no answer comes
 from a cache. Then the cost of errors: sequential 404s and 400s on each server.
@@ -106,7 +107,8 @@ def _running(name: str, argv: list[str], port: int, startup_timeout: float) -> I
 
 @contextlib.contextmanager
 def serve(db: Path, corpus: Path, config: Path | None = None, metadata: Path | None = None,
-          startup_timeout: float = 300.0, workers: int | None = None) -> Iterator[Server]:
+          startup_timeout: float = 300.0, workers: int | None = None,
+          cache_mb: float | None = None) -> Iterator[Server]:
     """Run `quotekb serve` on a free loopback port until the block exits."""
     port = free_port()
     argv = [
@@ -118,7 +120,10 @@ def serve(db: Path, corpus: Path, config: Path | None = None, metadata: Path | N
     ]
     if workers:
         argv += ["--workers", str(workers)]
-    with _running("quotekb serve", argv, port, startup_timeout) as server:
+    if cache_mb is not None:
+        argv += ["--cache-mb", str(cache_mb)]
+    name = "quotekb serve" if cache_mb is None else f"quotekb serve --cache-mb {cache_mb:g}"
+    with _running(name, argv, port, startup_timeout) as server:
         yield server
 
 
@@ -293,20 +298,21 @@ def ms(value: float) -> str:
     return f"{value * 1000:.0f} ms"
 
 
-def report(runs: dict[tuple[str, int], Results], errors: dict[str, tuple[float, set[int]]], clients: list[int],
-           seconds: float, workers: int, sentences: int) -> str:
+def report(runs: dict[tuple[str, int], Results], errors: dict[str, tuple[float, set[int]]], names: list[str],
+           clients: list[int], seconds: float, workers: int, sentences: int) -> str:
     lines = [
         f"Measured by `python scripts/loadtest.py` on {os.cpu_count()} CPUs ({platform.python_version()}, "
         f"{sentences:,} sentences), {seconds:g} s per run; quotekb serve with {workers} worker processes. "
         "Each client requests at random the home page, a claims facet page, a search, a claim page and a "
-        "reader view; no answer comes from a cache (no If-None-Match).",
+        "reader view; no client sends If-None-Match. `--cache-mb 0` turns off the server's cache of whole "
+        "answers of the current build, leaving the worker processes alone; the default keeps 64 MB per worker.",
         "",
         "| server | clients | requests | req/s | p50 | p99 | errors | ratio to plain |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in clients:
-        plain = runs[("datasette -i", n)]
-        for name in ("datasette -i", "quotekb serve"):
+        plain = runs[(names[0], n)]
+        for name in names:
             r = runs[(name, n)]
             ratio = f"{r.rate / plain.rate:.2f}x" if plain.rate else "n/a"
             lines.append(f"| {name} | {n} | {r.requests} | {r.rate:.1f} | {ms(percentile(r.everything, 50))} | "
@@ -314,7 +320,7 @@ def report(runs: dict[tuple[str, int], Results], errors: dict[str, tuple[float, 
     lines += ["", "| server | clients | " + " | ".join(f"{k} p50" for k in KINDS) + " |",
               "|---|---:|" + "---:|" * len(KINDS)]
     for n in clients:
-        for name in ("datasette -i", "quotekb serve"):
+        for name in names:
             r = runs[(name, n)]
             lines.append(f"| {name} | {n} | " + " | ".join(ms(percentile(r.latencies[k], 50)) for k in KINDS) + " |")
     lines += ["", "| server | error answer (404 / 400), median of 10 sequential |", "|---|---:|"]
@@ -349,26 +355,32 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[str, tuple[float, set[int]]] = {}
     from quotekb.publish.serve import default_workers
     workers = args.workers or default_workers()
-    with serve(args.db, args.corpus, args.config, args.metadata, args.startup_timeout, args.workers) as ours, \
-            serve_plain(args.db, args.config, args.metadata, args.startup_timeout) as plain:
+    with contextlib.ExitStack() as stack:
+        plain = stack.enter_context(serve_plain(args.db, args.config, args.metadata, args.startup_timeout))
+        uncached = stack.enter_context(serve(args.db, args.corpus, args.config, args.metadata, args.startup_timeout,
+                                             args.workers, cache_mb=0))
+        ours = stack.enter_context(serve(args.db, args.corpus, args.config, args.metadata, args.startup_timeout,
+                                         args.workers))
+        servers = [plain, uncached, ours]
         facet = facet_path(None, ours.base_url)
         pages = targets(args.db)
-        for server in (plain, ours):
+        for server in servers:
             warm_up(server.base_url, facet, pages)
         for n in clients:
             for round_ in range(args.rounds):
-                for server in (plain, ours):
+                for server in servers:
                     print(f"loadtest: {server.name}, {n} clients x {args.seconds:g}s (round {round_ + 1})",
                           file=sys.stderr, flush=True)
                     result = asyncio.run(run_load(server.base_url, n, args.seconds, facet, pages, args.seed))
                     best = runs.get((server.name, n))
                     if best is None or result.rate > best.rate:
                         runs[(server.name, n)] = result
-        for server in (plain, ours):
+        for server in servers:
             errors[server.name] = error_cost(server.base_url)
+        names = [server.name for server in servers]
     with sqlite3.connect(f"file:{args.db.resolve()}?mode=ro", uri=True) as conn:
         sentences = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
-    table = report(runs, errors, clients, args.seconds, workers, sentences)
+    table = report(runs, errors, names, clients, args.seconds, workers, sentences)
     print(table)
     if args.readme:
         sys.path.insert(0, str(REPO / "scripts"))

@@ -14,8 +14,10 @@ before the rename keep reading the old inode, the others the new one. Here inste
   variable read by LiveDatasette.databases), so a request never mixes two builds;
   a retired Version is closed when its last request ends;
 - the same middleware adds ETag (build hash + server hash) to anonymous GET answers
-  and answers If-None-Match with 304 before Datasette does any work; a POST to a
-  query page is answered 405.
+  and answers If-None-Match with 304 before Datasette does any work; it keeps those
+  answers in a bounded in-memory cache of the Version (a page of an immutable build
+  never changes; Datasette spends 25-70 ms of CPU rendering one), dropped with it;
+  a POST to a query page is answered 405.
 
 Without /proc (not Linux) the path itself is opened: a switch is still atomic per
 request, but a thread connecting between a rename and the next poll reads the new
@@ -32,6 +34,7 @@ import json
 import logging
 import os
 import sqlite3
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +45,8 @@ from datasette.utils import parse_metadata
 
 POLL_SECONDS = 0.5
 READ_ONLY_PAGES = ("/-/query", "/-/query.json", "/-/query.csv")
-ENV = "QUOTEKB_SERVE"  # JSON {db, config, metadata}: how uvicorn's worker processes find their setup
+DEFAULT_CACHE_MB = 64  # per worker process
+ENV = "QUOTEKB_SERVE"  # JSON {db, config, metadata, cache_mb}: how uvicorn's worker processes find their setup
 log = logging.getLogger("quotekb.serve")
 
 _pinned: contextvars.ContextVar[dict | None] = contextvars.ContextVar("quotekb_pinned_databases", default=None)
@@ -67,6 +71,33 @@ def _proc_fd_path(fd: int) -> str | None:
     return path if os.path.exists(path) else None
 
 
+class ResponseCache:
+    """Whole answers (status 200, anonymous GET) by request, least recently used
+    first out, within a byte budget; an answer over MAX_ENTRY_BYTES is not kept."""
+
+    MAX_ENTRY_BYTES = 2 * 1024 * 1024
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget, self.used = budget_bytes, 0
+        self.entries: OrderedDict[tuple, tuple[dict, bytes]] = OrderedDict()
+
+    def get(self, key: tuple) -> tuple[dict, bytes] | None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple, start: dict, body: bytes) -> None:
+        size = len(body) + sum(len(k) + len(v) for k, v in start["headers"]) + 200
+        if self.budget <= 0 or size > min(self.MAX_ENTRY_BYTES, self.budget) or key in self.entries:
+            return
+        while self.used + size > self.budget:
+            _, (old_start, old_body) = self.entries.popitem(last=False)
+            self.used -= len(old_body) + sum(len(k) + len(v) for k, v in old_start["headers"]) + 200
+        self.entries[key] = (start, body)
+        self.used += size
+
+
 @dataclass(eq=False)
 class Version:
     """One build's file, open for as long as requests use it."""
@@ -79,9 +110,11 @@ class Version:
     active: int = 0
     retired: bool = False
     databases: dict = field(default_factory=dict)
+    cache: ResponseCache = field(default_factory=lambda: ResponseCache(0))
 
     def release(self) -> None:
         if self.retired and self.active == 0:
+            self.cache = ResponseCache(0)
             self.db.close()
             if self.fd is not None:
                 os.close(self.fd)
@@ -106,8 +139,8 @@ def _identity(conn: sqlite3.Connection) -> tuple[str, str]:
 class Live:
     """The current Version of one database file, and the switch to the next."""
 
-    def __init__(self, ds: LiveDatasette, path: Path, name: str) -> None:
-        self.ds, self.path, self.name = ds, Path(path), name
+    def __init__(self, ds: LiveDatasette, path: Path, name: str, cache_bytes: int = 0) -> None:
+        self.ds, self.path, self.name, self.cache_bytes = ds, Path(path), name, cache_bytes
         self.current: Version | None = None
         self.failed_inode: tuple[int, int] | None = None
         self.switches = 0
@@ -124,7 +157,8 @@ class Live:
         except BaseException:
             os.close(fd)
             raise
-        return Version(db, (st.st_dev, st.st_ino), build_hash, schema_hash, fd if target != str(self.path) else None)
+        return Version(db, (st.st_dev, st.st_ino), build_hash, schema_hash, fd if target != str(self.path) else None,
+                       cache=ResponseCache(self.cache_bytes))
 
     def install_first(self) -> None:
         version = self.open_version()
@@ -201,28 +235,52 @@ class PinningMiddleware:
         version.active += 1
         token = _pinned.set(version.databases)
         try:
-            etag = f'W/"{version.build_hash}-{self.server_hash}"'.encode()
-            cacheable = _cacheable(scope)
-            if cacheable and etag in _header_values(scope, b"if-none-match"):
-                await send({"type": "http.response.start", "status": 304,
-                            "headers": [(b"etag", etag), (b"x-quotekb-build", version.build_hash.encode())]})
-                await send({"type": "http.response.body", "body": b""})
-                return
-
-            async def send_with_headers(message):
-                if message["type"] == "http.response.start":
-                    headers = list(message.get("headers", []))
-                    headers.append((b"x-quotekb-build", version.build_hash.encode()))
-                    if cacheable and message["status"] == 200:
-                        headers.append((b"etag", etag))
-                    message = {**message, "headers": headers}
-                await send(message)
-
-            await self.app(scope, receive, send_with_headers)
+            await self._answer(version, scope, receive, send)
         finally:
             _pinned.reset(token)
             version.active -= 1
             version.release()
+
+    async def _answer(self, version: Version, scope, receive, send) -> None:
+        build = (b"x-quotekb-build", version.build_hash.encode())
+        etag = f'W/"{version.build_hash}-{self.server_hash}"'.encode()
+        cacheable = _cacheable(scope)
+        if cacheable and etag in _header_values(scope, b"if-none-match"):
+            await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag), build]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        key = None
+        if cacheable and scope["method"] == "GET":
+            key = (scope.get("scheme"), *_header_values(scope, b"host")[:1], scope["path"], scope["query_string"])
+            hit = version.cache.get(key)
+            if hit is not None:
+                start, body = hit
+                await send({**start, "headers": [*start["headers"], (b"x-quotekb-cache", b"hit")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        kept: dict = {}
+        parts: list[bytes] = []
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), build]
+                if cacheable and message["status"] == 200:
+                    headers.append((b"etag", etag))
+                message = {**message, "headers": headers}
+                control = b" ".join(v for k, v in headers if k.lower() == b"cache-control").lower()
+                if key is not None and message["status"] == 200 and b"no-store" not in control \
+                        and b"private" not in control:
+                    kept["start"] = message
+            elif message["type"] == "http.response.body" and "start" in kept:
+                parts.append(message.get("body", b""))
+                if sum(map(len, parts)) > ResponseCache.MAX_ENTRY_BYTES:
+                    kept.clear()  # too big to keep: stream it on, forget it
+                    parts.clear()
+                elif not message.get("more_body", False):
+                    version.cache.put(key, kept["start"], b"".join(parts))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 async def _send_plain(send, status: int, body: bytes, headers: list) -> None:
@@ -248,26 +306,29 @@ def _server_hash(config_path: Path, metadata_path: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def make_datasette(db_path: Path, config_path: Path, metadata_path: Path) -> tuple[LiveDatasette, Live]:
+def make_datasette(db_path: Path, config_path: Path, metadata_path: Path,
+                   cache_bytes: int = 0) -> tuple[LiveDatasette, Live]:
     """The Datasette `quotekb serve` runs, with the plugin's live switching."""
     config = parse_metadata(Path(config_path).read_text(encoding="utf-8")) or {}
     metadata = parse_metadata(Path(metadata_path).read_text(encoding="utf-8")) or {}
     # given the file so that Datasette adds no _memory database; its own Database for
     # the path is replaced before startup and never connects
     ds = LiveDatasette(immutables=[str(db_path)], config=config, metadata=metadata)
-    live = Live(ds, Path(db_path), Path(db_path).stem)
+    live = Live(ds, Path(db_path), Path(db_path).stem, cache_bytes)
     live.install_first()
     ds.add_background_task(live.watch, name="quotekb-watch-database")
     return ds, live
 
 
-def create_app(db_path: Path | None = None, config_path: Path | None = None, metadata_path: Path | None = None):
+def create_app(db_path: Path | None = None, config_path: Path | None = None, metadata_path: Path | None = None,
+               cache_mb: float = DEFAULT_CACHE_MB):
     """ASGI app factory (uvicorn --factory): arguments, or the QUOTEKB_SERVE environment."""
     if db_path is None:
         setup = json.loads(os.environ[ENV])
         db_path, config_path, metadata_path = Path(setup["db"]), Path(setup["config"]), Path(setup["metadata"])
+        cache_mb = setup.get("cache_mb", DEFAULT_CACHE_MB)
     # Datasette prints every 4xx/5xx with rich (locals included) when rich is importable:
     # about 2 s of the event loop per error. The server never wants that.
     datasette.handle_exception.rich = None
-    ds, live = make_datasette(db_path, config_path, metadata_path)
+    ds, live = make_datasette(db_path, config_path, metadata_path, int(cache_mb * 1024 * 1024))
     return PinningMiddleware(ds.app(), live, _server_hash(config_path, metadata_path))

@@ -37,14 +37,14 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def run(db_path: Path, host: str, port: int, config: Path, metadata: Path, workers: int) -> None:
+def run(db_path: Path, host: str, port: int, config: Path, metadata: Path, workers: int, cache_mb: float) -> None:
     """Serve until interrupted; worker processes find their setup in the environment."""
     import uvicorn
 
     from quotekb.publish.live import ENV
 
     os.environ[ENV] = json.dumps({"db": str(Path(db_path).resolve()), "config": str(Path(config).resolve()),
-                                  "metadata": str(Path(metadata).resolve())})
+                                  "metadata": str(Path(metadata).resolve()), "cache_mb": cache_mb})
     sys.stdout.flush()
     uvicorn.run("quotekb.publish.live:create_app", factory=True, host=host, port=port, workers=workers,
                 lifespan="on", log_level="warning", access_log=False)

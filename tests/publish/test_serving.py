@@ -18,7 +18,7 @@ import pytest
 
 from conftest import REPO
 from corpus_factory import make_corpus, write_article
-from quotekb.publish.live import create_app
+from quotekb.publish.live import ResponseCache, create_app
 from quotekb.publish.serve import stale_reason
 from quotekb.store.build import build
 
@@ -73,11 +73,12 @@ def test_staleness_is_judged_by_build_hashes_not_file_times(tmp_path):
 
 # -- the live switch, several processes, clients requesting meanwhile ------------
 
-async def _client(client: httpx.AsyncClient, answers: list, stop: asyncio.Event) -> None:
+async def _client(client: httpx.AsyncClient, answers: list, stop: asyncio.Event, headers: dict) -> None:
     while not stop.is_set():
-        response = await client.get(PROBE)
+        response = await client.get(PROBE, headers=headers)
         answers.append((time.monotonic(), response.status_code, response.headers.get("x-quotekb-build"),
-                        response.json() if response.status_code == 200 else response.text))
+                        response.json() if response.status_code == 200 else response.text,
+                        (bool(headers), response.headers.get("x-quotekb-cache"))))
 
 
 def _version_of(body: dict) -> tuple[tuple[str, ...], int]:
@@ -109,7 +110,10 @@ def test_two_rebuilds_land_while_eight_clients_request_from_two_workers(tmp_path
             stop = asyncio.Event()
             limits = httpx.Limits(max_connections=8)
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30, limits=limits) as client:
-                tasks = [asyncio.create_task(_client(client, answers, stop)) for _ in range(8)]
+                # half the clients send a cookie: the server's answer cache and ETags
+                # skip them, so each of their requests runs Datasette's three queries
+                tasks = [asyncio.create_task(_client(client, answers, stop, {"cookie": "probe=1"} if n % 2 else {}))
+                         for n in range(8)]
                 landed = []
                 for article_id in ("a2", "a3"):
                     await asyncio.sleep(1.0)
@@ -129,11 +133,13 @@ def test_two_rebuilds_land_while_eight_clients_request_from_two_workers(tmp_path
     assert newest == (("a1", "a2", "a3"), sum(_sentences_per_document(db).values()))
     assert [a[1] for a in answers].count(200) == len(answers) and len(answers) > 50
     seen = []
-    for at, _status, build_hash, body in answers:
+    for at, _status, build_hash, body, _cache in answers:
         # every answer is one whole build, and the one its header names
         assert _version_of(body) == versions[build_hash]
         seen.append((at, versions[build_hash]))
     assert {v for _, v in seen} == set(versions.values())  # the clients saw all three builds
+    caching = {a[4] for a in answers}
+    assert (False, "hit") in caching and (True, "hit") not in caching and (True, None) in caching
     # noticed within 2 s: every answer that started 2 s after the last build is the new one
     assert all(v == newest for at, v in seen if at > landed[-1] + 2.5)
     assert seen[-1][1] == newest
@@ -208,3 +214,27 @@ def test_serve_passes_workers_to_uvicorn(tmp_path):
             "--corpus", str(root), "--db", str(db), "--port", str(port), "--workers", "0"]
     result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--workers" in result.stderr
+
+
+def test_the_answer_cache_replays_a_whole_answer_and_keeps_to_its_budget(live_app):
+    page = "/quotekb/claims?_facet=speaker_id"
+
+    async def scenario(client):
+        return [await client.get(page) for _ in range(2)] + [await client.get(page, headers={"cookie": "a=b"})]
+
+    miss, hit, with_cookie = over_asgi(live_app, scenario)
+    assert "x-quotekb-cache" not in miss.headers and hit.headers["x-quotekb-cache"] == "hit"
+    assert hit.content == miss.content and hit.headers["etag"] == miss.headers["etag"]
+    assert "x-quotekb-cache" not in with_cookie.headers
+
+    cache = ResponseCache(budget_bytes=3 * 1000 + 3 * 200)  # room for three 1,000-byte answers
+    start = {"type": "http.response.start", "status": 200, "headers": []}
+    for n in range(4):
+        cache.put(("page", n), start, b"x" * 1000)
+    assert cache.get(("page", 0)) is None  # the oldest went first
+    assert [k[1] for k in cache.entries] == [1, 2, 3] and cache.used <= cache.budget
+    cache.get(("page", 1))  # used again: now the newest
+    cache.put(("page", 4), start, b"x" * 1000)
+    assert [k[1] for k in cache.entries] == [3, 1, 4]
+    cache.put(("big", 0), start, b"x" * 10_000)  # over the budget: never kept
+    assert cache.get(("big", 0)) is None
