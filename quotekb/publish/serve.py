@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -39,15 +40,29 @@ def default_workers() -> int:
 
 def run(db_path: Path, host: str, port: int, config: Path, metadata: Path, workers: int, cache_mb: float) -> None:
     """Serve until interrupted; worker processes find their setup in the environment."""
-    import uvicorn
+    from uvicorn import Config, Server
+    from uvicorn.supervisors import Multiprocess
 
     from quotekb.publish.live import ENV
 
     os.environ[ENV] = json.dumps({"db": str(Path(db_path).resolve()), "config": str(Path(config).resolve()),
                                   "metadata": str(Path(metadata).resolve()), "cache_mb": cache_mb})
     sys.stdout.flush()
-    uvicorn.run("quotekb.publish.live:create_app", factory=True, host=host, port=port, workers=workers,
-                lifespan="on", log_level="warning", access_log=False)
+    settings = Config("quotekb.publish.live:create_app", factory=True, host=host, port=port, workers=workers,
+                      lifespan="on", log_level="warning", access_log=False)
+    if workers == 1:
+        server = Server(settings)
+        server.run()
+        if not server.started:
+            raise SystemExit(3)  # as uvicorn.run: the server could not start (port taken, app failed)
+        return
+    # uvicorn.run() for several workers, plus TCP_NODELAY on the shared socket: asyncio
+    # sets it only on sockets whose proto is IPPROTO_TCP, and this one has proto 0, so an
+    # answer written in two parts waited some 40 ms for the client's delayed ACK (accepted
+    # sockets inherit the flag from the listening one on Linux)
+    sock = settings.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(settings, sockets=[sock]).run()
 
 
 def datasette_command(db_path: Path, host: str, port: int, config: Path, metadata: Path) -> list[str]:

@@ -81,6 +81,26 @@ async def _client(client: httpx.AsyncClient, answers: list, stop: asyncio.Event,
                         (bool(headers), response.headers.get("x-quotekb-cache"))))
 
 
+def _group(pgid: int) -> list[int]:
+    """Live processes of a process group (from /proc: no extra dependency)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+def test_default_workers_is_the_cpus_this_process_may_use():
+    from quotekb.publish.serve import default_workers
+
+    assert default_workers() == len(os.sched_getaffinity(0))
+
+
 def _version_of(body: dict) -> tuple[tuple[str, ...], int]:
     """(documents, sentences) of one answer, after checking its parts agree: the rows,
     the count and the facet come from three separate SQL queries."""
@@ -105,6 +125,8 @@ def test_two_rebuilds_land_while_eight_clients_request_from_two_workers(tmp_path
 
     record()
     with serve(db, root, workers=2, startup_timeout=120) as server:
+        # uvicorn's supervisor and its two workers, in the server's own process group
+        assert len(_group(server.process.pid)) >= 3
         async def scenario():
             answers: list = []
             stop = asyncio.Event()
