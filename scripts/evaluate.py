@@ -396,7 +396,7 @@ def disagreements(out=sys.stdout) -> None:
         for u in article.units:
             g, p = u.gold, u.program
             program = {**p, "analogy": ",".join(sorted(
-                f"{f}/{m['role']}/{m['stance']}" for f, m in p["mentions"].items())) or None}
+                f"{f}/{ROLE.get(m['role'], m['role'])}/{m['stance']}" for f, m in p["mentions"].items())) or None}
             gold = {**g, "analogy": f"{g['analogy']}/{g['role']}/{g['stance']}" if g["analogy"] else None,
                     "topics": set(g["topics"]), "attributed_to": g["attributed_to"] or g["speaker"]}
             diff = [f"{f}: gold {gold[f]} / program {program[f]}" for f in FIELDS
