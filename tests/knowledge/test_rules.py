@@ -45,7 +45,7 @@ CUES = [
     ("stance_partial", "ある程度は正しいと言えます。", False, "ある程度"),
     ("stance_disagree", "その見方には同意できません。", False, "同意できません"),
     ("analogy_marker", "市場はまるで戦場のようだ。", False, "まるで"),
-    ("reporting", "社長は成長が続くと述べた。", False, "述べる"),
+    ("reporting", "社長は成長が続くと述べた。", False, "と述べ"),
     ("anaphora", "同氏は慎重な見方を示した。", False, "同氏"),
     ("question_prompt", "実際、価格は変わらないわけですが", False, "が"),
     ("self_answered", "それで何が変わるのか、なぜでしょうか?", False, "なぜでしょうか"),
@@ -72,6 +72,7 @@ NEGATIVE = [
     ("normative", "驚くべき成果です。"),  # adnominal べき
     ("conditional", "技術は利益をもたらすでしょう。"),  # たら inside もたらす
     ("response", "そうですね、はい。"),  # not first in its turn, and not opening the sentence
+    ("reporting", "山田氏は経済について語った。"),  # what was talked about, not whose view
 ]
 
 
