@@ -1,7 +1,10 @@
 """Score the knowledge layers against the hand annotations in tests/gold/.
 
     python scripts/evaluate.py                 # every gold file, per article and overall
-    python scripts/evaluate.py --json          # the figures as JSON (what the ratchet reads)
+    python scripts/evaluate.py --json          # the figures as JSON
+    python scripts/evaluate.py --errors        # every unit where program and gold differ
+    python scripts/evaluate.py --adjudicated   # with tests/gold/adjudications.jsonl applied
+    python scripts/evaluate.py --write-ratchet # store the levels reached in tests/gold/ratchet.json
 
 How it works:
 - tests/gold/sources.yaml says, per gold file, where its text is and how the program's
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -408,13 +412,31 @@ def disagreements(out=sys.stdout) -> None:
                     print("    " + line, file=out)
 
 
+RATCHET = GOLD / "ratchet.json"
+RATCHET_GROUPS = ("seed", "held-out", "overall")
+
+
+def write_ratchet(path: Path = RATCHET) -> dict:
+    """Store the levels reached, rounded down to 0.01, for tests/knowledge/test_eval_ratchet.py."""
+    figures = evaluate()
+    floors = {group: {name: math.floor(value * 100) / 100 for name, value in sorted(figures[group].items())
+                      if value is not None}
+              for group in RATCHET_GROUPS}
+    path.write_text(json.dumps(floors, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return floors
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--adjudicated", action="store_true", help="apply tests/gold/adjudications.jsonl")
     parser.add_argument("--errors", action="store_true", help="print every disagreement with the gold")
+    parser.add_argument("--write-ratchet", action="store_true",
+                        help="store the figures reached (rounded down) in tests/gold/ratchet.json")
     args = parser.parse_args()
-    if args.errors:
+    if args.write_ratchet:
+        write_ratchet()
+    elif args.errors:
         disagreements()
     elif args.json:
         print(json.dumps(evaluate(args.adjudicated), indent=2, sort_keys=True))

@@ -73,6 +73,7 @@ NEGATIVE = [
     ("conditional", "技術は利益をもたらすでしょう。"),  # たら inside もたらす
     ("response", "そうですね、はい。"),  # not first in its turn, and not opening the sentence
     ("reporting", "山田氏は経済について語った。"),  # what was talked about, not whose view
+    ("topic_anaphora", "それとも別の道がありますか。"),  # a conjunction, not a reference
 ]
 
 
