@@ -41,6 +41,8 @@ bench: install
 eval: install
 	# precision and recall of every knowledge layer against the hand gold in tests/gold/
 	$(BIN)/python scripts/evaluate.py
+	# the same with the adjudications of tests/gold/README.md applied (tests/gold/adjudications.jsonl)
+	$(BIN)/python scripts/evaluate.py --adjudicated
 
 schema: install
 	# regenerate db/schema.sql from the SQLAlchemy models
