@@ -17,8 +17,10 @@ How it works:
   A gold unit the program has no sentence for counts as "not a question, not a claim,
   no topic, no frame".
 - Each layer is one scorer function in SCORERS: it takes the aligned units of one or
-  more articles and returns its figures and printable lines. A new layer's scorer (for
-  example the quotes layer's) is one more function appended to SCORERS.
+  more articles (gold labels beside the program's, which include each sentence's rows
+  of the quotes table once a layer writes it) and returns its figures and printable
+  lines. A new layer's scorer (for example the quotes layer's) is one more function
+  appended to SCORERS; its figures join the JSON and the ratchet like the others.
 - tests/gold/adjudications.jsonl lists gold labels that were judged wrong after the
   fact (tests/gold/README.md gives the reasons). They are applied only to the figures
   printed as "adjudicated"; the raw figures always use the gold as annotated.
@@ -37,10 +39,11 @@ from pathlib import Path
 
 import yaml
 
-from quotekb.ingest.corpus import Article, Speaker, load_corpus
+from quotekb.ingest.corpus import Article, Speaker, load_corpus, load_speakers
 from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
 from quotekb.parse.document import ParsedDocument, ParsedSentence, ParsedTurn, parse_article
+from quotekb.parse.sentences import is_question
 from quotekb.store.rows import IdAllocator, document_rows
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,7 +60,7 @@ class Unit:
 
 
 @dataclass
-class Article_:
+class GoldArticle:
     name: str
     held_out: bool
     units: list[Unit]
@@ -75,6 +78,9 @@ def _program_labels(rows: dict, article: Article) -> dict[tuple[int, int], dict]
     frames: dict[int, list[dict]] = {}
     for m in rows["analogy_mentions"]:
         frames.setdefault(m["sentence_id"], []).append(m)
+    quotes: dict[int, list[dict]] = {}  # for a quotes scorer, once that layer writes them
+    for q in rows.get("quotes", []):
+        quotes.setdefault(q.get("sentence_id"), []).append(q)
     labels = {}
     for s in rows["sentences"]:
         claim = claims.get(s["id"])
@@ -90,6 +96,7 @@ def _program_labels(rows: dict, article: Article) -> dict[tuple[int, int], dict]
             "attributed_to": (None if not claim or claim["attributed_to"] == NO_SPEAKER else claim["attributed_to"]),
             "topics": topics.get(s["id"], set()),
             "mentions": {m["analogy_id"]: m for m in frames.get(s["id"], [])},
+            "quotes": quotes.get(s["id"], []),
         }
     return labels
 
@@ -103,7 +110,7 @@ def _certainty(claim: dict) -> str:
 
 
 NOTHING = {"speaker": None, "is_question": False, "rhetorical": False, "is_claim": False, "kind": None,
-           "hedged": False, "certainty": None, "attributed_to": None, "topics": set(), "mentions": {}}
+           "hedged": False, "certainty": None, "attributed_to": None, "topics": set(), "mentions": {}, "quotes": []}
 
 
 def _extractor(corpus_dir: Path, speakers: dict[str, Speaker]) -> Extractor:
@@ -124,17 +131,12 @@ def run_build(source: dict) -> tuple[dict, dict]:
 
 def _fixture_speakers(path: Path) -> dict[str, Speaker]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    registry = load_corpus_speakers()
+    registry = load_speakers(REPO / "corpus" / "speakers.yaml")
     for entry in data.get("speakers", []):
         registry[entry["id"]] = Speaker(id=entry["id"], name=entry["name"], role=entry["role"],
                                         reading=entry.get("reading"), affiliation=entry.get("affiliation"),
                                         aliases=tuple(entry.get("aliases", ())))
     return registry
-
-
-def load_corpus_speakers() -> dict[str, Speaker]:
-    from quotekb.ingest.corpus import load_speakers
-    return load_speakers(REPO / "corpus" / "speakers.yaml")
 
 
 def gold_document(article: Article, units: list[dict], author: str | None) -> ParsedDocument:
@@ -146,24 +148,21 @@ def gold_document(article: Article, units: list[dict], author: str | None) -> Pa
     for index, unit in enumerate(units):
         speaker = unit["speaker"] or NO_SPEAKER
         if index == 0 and unit["unit"] == "heading":
-            kind = "headline"
+            turn_kind = "headline"
         elif author and speaker == author:
-            kind = "lead"
+            turn_kind = "lead"
         else:
-            kind = "interview"
-        if not turns or turns[-1].kind != kind or turns[-1].speaker_id != speaker or kind == "headline":
-            turns.append(ParsedTurn(kind, speaker, None, None))
+            turn_kind = "interview"
+        last = turns[-1] if turns else None
+        if last is None or last.kind != turn_kind or last.speaker_id != speaker or turn_kind == "headline":
+            turns.append(ParsedTurn(turn_kind, speaker, None, None))
             position = 0
         turns[-1].paragraphs.append((unit["start"], unit["end"]))
-        kind = "question" if _ends_asking(unit["text"]) else "statement"
+        # as the parser marks sentences before the knowledge layers run
+        kind = "question" if is_question(unit["text"]) else "statement"
         sentences.append(ParsedSentence(len(turns) - 1, position, kind, unit["start"], unit["end"]))
         position += 1
     return ParsedDocument(article, [], [], turns, sentences, [])
-
-
-def _ends_asking(text: str) -> bool:
-    from quotekb.parse.sentences import is_question
-    return is_question(text)
 
 
 def run_gold_segments(source: dict, units: list[dict]) -> dict:
@@ -200,7 +199,7 @@ def scored(units: list[dict]) -> list[dict]:
     return [u for i, u in enumerate(units) if u["unit"] != "key_point" and (u["unit"] != "heading" or i == 0)]
 
 
-def load_articles(adjudicated: bool = False) -> list[Article_]:
+def load_articles(adjudicated: bool = False) -> list[GoldArticle]:
     sources = yaml.safe_load((GOLD / "sources.yaml").read_text(encoding="utf-8"))["files"]
     fixes = load_adjudications(GOLD / "adjudications.jsonl") if adjudicated else {}
     articles = []
@@ -219,7 +218,7 @@ def load_articles(adjudicated: bool = False) -> list[Article_]:
         else:
             labels = run_gold_segments(source, units)
         aligned = [Unit(u, labels.get((u["start"], u["end"]), NOTHING)) for u in units]
-        articles.append(Article_(source["gold"].removesuffix(".jsonl"), source["held_out"], aligned, parse))
+        articles.append(GoldArticle(source["gold"].removesuffix(".jsonl"), source["held_out"], aligned, parse))
     return articles
 
 
