@@ -244,3 +244,40 @@ def test_real_answers_respond_to_the_frame_without_naming_it(gold, text, frame, 
     assert (expected["analogy"], expected["role"], expected["stance"]) == (frame, "response", stance)
     mention = program["mentions"][frame]
     assert (mention["role"], mention["stance"]) == ("response", stance)
+
+
+OTHER_ARTICLE = """別の見出し
+
+2025-02-03
+
+著者 | 記者一郎
+
+01
+
+比較の章
+
+山田太郎:
+
+AI産業は太陽電池の業界に似ていますか?
+
+佐藤花子:
+
+いいえ、違います。市場はずっと大きいからです。
+"""
+
+
+def test_frame_cues_serve_another_article_with_the_same_comparison(tmp_path):
+    """Another article compares AI with solar power in its own words (太陽電池, not the
+    seed's 太陽光発電): the frame is raised, and the answer that never names it responds."""
+    root = make_corpus(tmp_path / "corpus", OTHER_ARTICLE, title="別の見出し")
+    corpus = load_corpus(root)
+    extractor = Extractor(load_knowledge(root, corpus.speakers), corpus.speakers)
+    extractor.precheck(corpus.articles)
+    ids = IdAllocator()
+    article = corpus.articles[0]
+    rows, views = document_rows(parse_article(article, corpus.speakers), ids)
+    extractor.run(article, rows, views, ids.assign)
+    assert [(a["id"], a["proposed_by"]) for a in rows["analogies"]] == [("solar-power", "yamada")]
+    got = {sentence(rows, text)["id"]: text for text in ("いいえ、違います。", "市場はずっと大きいからです。")}
+    answers = {got[m["sentence_id"]]: (m["role"], m["stance"]) for m in rows["analogy_mentions"] if m["sentence_id"] in got}
+    assert answers == {"いいえ、違います。": ("response", "disagree"), "市場はずっと大きいからです。": ("response", "disagree")}
