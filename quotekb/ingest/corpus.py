@@ -212,8 +212,11 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
                 yaml_path, f"unknown speaker {meta[key]!r} as {key}",
                 "add it to corpus/speakers.yaml or fix the id", line=line_of(meta, (key,)),
             )
+    news = meta.get("form") == "news"
+    meta.setdefault("language", "ja")
     try:
-        date.fromisoformat(meta["published_on"])
+        if meta.get("published_on") is not None or not news:
+            date.fromisoformat(meta["published_on"])
     except ValueError:
         raise InputError(yaml_path, f"published_on {meta['published_on']!r} is not a calendar date",
                          "write it as YYYY-MM-DD", line=line_of(meta, ("published_on",))) from None
@@ -221,7 +224,8 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
         if speaker_id not in speakers:
             raise InputError(yaml_path, f"alias {alias!r} names unknown speaker {speaker_id!r}",
                              "use an id from corpus/speakers.yaml", line=line_of(meta, ("aliases", alias)))
-    labels = dict(meta["transcript"].get("labels") or {})
+    transcript = meta.get("transcript") or {}
+    labels = dict(transcript.get("labels") or {})
     for label, speaker_id in labels.items():
         if speaker_id not in speakers:
             raise InputError(
@@ -230,7 +234,7 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
                 line=line_of(meta, ("transcript", "labels", label)),
             )
     for key in ("interviewer", "interviewee"):
-        speaker_id = meta["transcript"].get(key)
+        speaker_id = transcript.get(key)
         if speaker_id is not None and speaker_id not in speakers:
             raise InputError(
                 yaml_path, f"unknown speaker {speaker_id!r} as transcript {key}",

@@ -19,9 +19,9 @@ KIND_ORDER = ("response", "normative", "conditional", "prediction")
 DIGIT = re.compile(r"[0-9０-９]")
 
 
-def claim_id(document_id: str, speaker_id: str, text: str, occurrence: int) -> str:
+def claim_id(document_id: str, speaker_id: str | None, text: str, occurrence: int) -> str:
     """Content hash: unchanged by rebuilds and by edits to other sentences."""
-    key = "\x1f".join((document_id, speaker_id, " ".join(text.split()), str(occurrence)))
+    key = "\x1f".join((document_id, speaker_id or "", " ".join(text.split()), str(occurrence)))
     return "clm-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -69,7 +69,14 @@ def classify(view: SentenceView, cues: dict[str, CueCategory], responds: bool) -
 
 
 def claim_rows(document_id: str, sentences: list[dict], views: dict[int, SentenceView], turns: dict[int, dict],
-               cues: dict[str, CueCategory], names: dict[str, str], author: str) -> list[dict]:
+               cues: dict[str, CueCategory], names: dict[str, str], author: str | None,
+               quotes: list[dict] = ()) -> list[dict]:
+    """`quotes`: the quotes layer's rows; an author's sentence that quotes someone
+    reports the view of the quote's speaker (the one nearest its main predicate, the
+    last), NULL when the text does not say who."""
+    quoted: dict[int, dict] = {}
+    for q in quotes:
+        quoted[q["sentence_id"]] = q
     rows = []
     occurrences: Counter = Counter()
     attribution = Attribution(names, cues)
@@ -86,6 +93,11 @@ def claim_rows(document_id: str, sentences: list[dict], views: dict[int, Sentenc
         kind, decided = classify(view, cues, responds)
         if turn["kind"] == "interview":
             attributed, attribution_cues = sentence["speaker_id"], []
+        elif sentence["id"] in quoted:
+            q = quoted[sentence["id"]]
+            attributed = q["speaker_id"]
+            attribution_cues = [w for w in (q["evidence"], q["cue"]) if w] if attributed else []
+            attribution.current = attributed
         else:
             attributed, attribution_cues = attribution.decide(view, author, turn["kind"] == "headline")
         hedges = cues["hedge"].find(view)
@@ -117,8 +129,9 @@ def claim_rows(document_id: str, sentences: list[dict], views: dict[int, Sentenc
     return rows
 
 
-@layer("claims", reads=("sentences", "turns"), writes=("claims",))
+@layer("claims", reads=("sentences", "turns", "quotes"), writes=("claims",))
 def claims(ctx: DocumentContext) -> dict[str, list[dict]]:
     extractor = ctx.knowledge
     return {"claims": claim_rows(ctx.document_id, ctx.rows["sentences"], ctx.views, ctx.turns,
-                                 extractor.knowledge.cues, extractor.names(ctx.article), ctx.article.meta["author"])}
+                                 extractor.knowledge.cues, extractor.names(ctx.article), ctx.article.meta.get("author"),
+                                 ctx.rows.get("quotes", []))}

@@ -46,6 +46,18 @@ CUES = [
     ("analogy_marker", "市場はまるで戦場のようだ。", False, "まるで"),
     ("reporting", "社長は成長が続くと述べた。", False, "述べる"),
     ("anaphora", "同氏は慎重な見方を示した。", False, "同氏"),
+    # reported speech (knowledge/quotes.py reads these surfaces)
+    ("quote_verbs", "「謝りたい」と陳謝した。", False, "陳謝"),
+    ("quote_passive", "「本当か」と問われると黙った。", False, "問われ"),
+    ("quote_blockers", "「祝」と印刷された旗。", False, "印刷"),
+    ("quote_as_said", "「問題ない」としている。", False, "としている"),
+    ("indirect_quote_cues", "会合を続ける考えを明らかにした。", False, "考えを明らかに"),
+    ("indirect_quotative_verbs", "価格は下がると述べた。", False, "と述べ"),
+    ("quote_sources", "警視庁によりますと、男は黙っている。", False, "によりますと"),
+    ("person_titles", "同社長は笑った。", False, "社長"),
+    ("compound_particles", "会見において述べた。", False, "において"),
+    ("quote_cataphora", "逮捕された男が認めた。", False, "逮捕された男"),
+    ("person_nouns", "弁護人は黙った。", False, "人"),
 ]
 
 
