@@ -134,7 +134,8 @@ def write_corpus(root: Path, slug: str, text_path: Path, expected: dict) -> Path
 
 
 def build_quotes(slug: str, text_path: Path, expected: dict, workdir: Path) -> list[dict]:
-    """Build the excerpt into a real SQLite file and read its quotes back."""
+    """Build the excerpt into a real SQLite file and read its quotes back, each with
+    `document_text` (the stored article) so callers can check the offsets."""
     from quotekb.store.build import build
 
     corpus = write_corpus(workdir / "corpus", slug, text_path, expected)
@@ -143,7 +144,9 @@ def build_quotes(slug: str, text_path: Path, expected: dict, workdir: Path) -> l
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     try:
-        return [dict(r) for r in conn.execute("SELECT * FROM quotes ORDER BY document_id, position")]
+        return [dict(r) for r in conn.execute(
+            "SELECT q.*, d.text AS document_text FROM quotes q JOIN documents d ON d.id = q.document_id "
+            "ORDER BY q.document_id, q.position")]
     finally:
         conn.close()
 
