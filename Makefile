@@ -9,7 +9,7 @@ DB := db/quotekb.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
 
-.PHONY: install build serve test bench lock schema clean
+.PHONY: install build serve test bench eval-quotes lock schema clean
 
 install: $(STAMP)
 
@@ -37,6 +37,10 @@ test: install
 bench: install
 	# benchmarks print a table and write it into README.md
 	$(BIN)/python scripts/bench.py
+
+eval-quotes: install
+	# quote precision/recall and speaker accuracy on tests/fixtures/real/news, written into README.md
+	$(BIN)/python scripts/evaluate_quotes.py --readme
 
 schema: install
 	# regenerate db/schema.sql from the SQLAlchemy models

@@ -13,6 +13,9 @@ gold has another id or NULL) is counted apart from a missed one (NULL where the 
 names someone): the first misattributes, the second only fails to attribute.
 
     python scripts/evaluate_quotes.py            # table per excerpt and the totals
+    python scripts/evaluate_quotes.py --readme   # and write the tables into README.md and the gold's README
+
+`evaluate()` and `table()` are what scripts/evaluate.py (make eval) calls for the quotes row.
 """
 
 from __future__ import annotations
@@ -172,9 +175,29 @@ def table(total: Score, per: list[tuple[Score, list[dict]]]) -> str:
     return "\n".join(lines)
 
 
+def readme_table(total: Score, excerpt_count: int, outlet_count: int) -> str:
+    return "\n".join([
+        "| layer | gold | found | matched | precision | recall | speaker accuracy | wrong speaker "
+        "| speaker left NULL |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| quotes (news gold: {excerpt_count} excerpts, {outlet_count} outlet names) | {total.gold} | "
+        f"{total.found} | {total.matched} | "
+        f"{total.precision:.2f} | {total.recall:.2f} | {total.speaker_accuracy:.2f} | {total.speaker_wrong} | "
+        f"{total.speaker_missed} |",
+    ])
+
+
+
 def main() -> int:
     total, per = evaluate()
     print(table(total, per))
+    if "--readme" in sys.argv[1:]:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from readme_sections import replace_section
+
+        outlets = {expected["outlet"] for _slug, _path, expected in excerpts()}
+        replace_section("eval-quotes", readme_table(total, len(per), len(outlets)))
+        replace_section("eval-quotes-per-excerpt", table(total, per), NEWS / "README.md")
     for s, _found in per:
         for text in s.misses:
             print(f"{s.name}: not found: {text[:40]}")
