@@ -506,7 +506,7 @@ def resolve(doc: DocumentQuotes, q: Found, carry: Carry) -> None:
     resets = [pos for pos, _noun in doc.sources[q.sentence] if pos <= q.span_start]
     if resets:
         before = [m for m in before if m.start >= resets[-1]]
-    fallback = None
+    fallback = thing = None
     for m in reversed(before):
         if m.marker not in ("topic", "subject") or (interview and m.speaker_id is None):
             continue  # in a transcript only a named person takes the words from the turn's speaker
@@ -514,11 +514,17 @@ def resolve(doc: DocumentQuotes, q: Found, carry: Carry) -> None:
             if m.kind != "unnamed" and fallback is None:
                 fallback = m
             continue
+        if m.kind == "unnamed" and not doc.person_like(m.surface):
+            # 港氏が…17日の会見は「…」と語った: a thing as topic inside the named person's clause;
+            # alone (判決は「…」とした) it still says the speaker is not named
+            thing = thing or m
+            continue
         take(m, "subject_before")
         return
-    if fallback is not None:
-        take(fallback, "subject_before")
-        return
+    for m in (fallback, thing):
+        if m is not None:
+            take(m, "subject_before")
+            return
     if interview:
         q.speaker_id, q.attribution, q.evidence = turn["speaker_id"], "transcript_turn", None
         return

@@ -233,3 +233,10 @@ def test_check_reports_an_unregistered_name_that_speaks(tmp_path):
     report = "\n".join(check_corpus(root))
     assert "田中次郎" in report and "not in speakers.yaml" in report
     assert "- id: tanaka-jirou" in report and "name: 田中次郎" in report
+
+
+def test_a_thing_as_topic_inside_a_named_clause_does_not_hide_the_speaker(tmp_path):
+    assert quotes(tmp_path, "山田社長が説明会で先月の会見は「失敗だった」と語った。\n") == [("失敗だった", "yamada")]
+    # alone, a thing as topic (the ruling) says the words are nobody named
+    text = "山田社長は会見した。佐藤容疑者について判決は「責任は重い」とした。\n"
+    assert quotes(tmp_path / "b", text) == [("責任は重い", None)]
