@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from quotekb import nlp
 from quotekb.knowledge.layer import DocumentContext, layer
@@ -49,6 +50,13 @@ WINDOW = 40  # characters after the quotative particle searched for the reportin
 MASK = "□"
 
 
+@lru_cache(maxsize=64)
+def _name_pattern(names: tuple[str, ...]) -> re.Pattern:
+    """Every registered name and alias in one alternation (names longest first), compiled
+    once per registry: scanning name by name made the layer linear in the registry."""
+    return re.compile("|".join(re.escape(n) for n in names)) if names else re.compile("(?!)")
+
+
 def quote_id(document_id: str, text: str, occurrence: int) -> str:
     key = "\x1f".join((document_id, " ".join(text.split()), str(occurrence)))
     return "quo-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
@@ -57,7 +65,10 @@ def quote_id(document_id: str, text: str, occurrence: int) -> str:
 def brackets(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Outermost 「…」 spans in text[start:end] (『』 and inner 「」 stay inside)."""
     spans, depth, begin = [], 0, 0
-    for i in range(start, end):
+    first = text.find("「", start, end)
+    if first < 0:
+        return spans  # most sentences quote nobody
+    for i in range(first, end):
         ch = text[i]
         if ch == "「":
             if depth == 0:
@@ -159,6 +170,8 @@ class DocumentQuotes:
                  words: Words):
         self.text, self.sentences, self.turns, self.words = text, sentences, turns, words
         self.names = sorted(names.items(), key=lambda item: -len(item[0]))
+        self.speaker_by_name = dict(self.names)
+        self.name_pattern = _name_pattern(tuple(name for name, _sid in self.names))
         self.history: list[Mention] = []  # registered people named so far, in order
         self.mentions: list[list[Mention]] = []
         self.masked: list[str] = []
@@ -179,16 +192,14 @@ class DocumentQuotes:
         masked, base = self.masked[index], s["start"]
         taken: list[tuple[int, int]] = []
         found: list[Mention] = []
-        for name, speaker in self.names:
-            for m in re.finditer(re.escape(name), masked):
-                a, b = m.start(), m.end()
-                if any(a < y and x < b for x, y in taken):
-                    continue
-                taken.append((a, b))
-                suffix = SUFFIX.match(masked, b)
-                marker, marker_end = self._particle(masked, suffix.end())
-                found.append(Mention(base + a, base + b, name, speaker, "name", marker, base + marker_end,
-                                     name + masked[b:suffix.end()]))
+        # one scan, longest name first at each position
+        for m in self.name_pattern.finditer(masked) if self.names else ():
+            a, b, name = m.start(), m.end(), m.group(0)
+            taken.append((a, b))
+            suffix = SUFFIX.match(masked, b)
+            marker, marker_end = self._particle(masked, suffix.end())
+            found.append(Mention(base + a, base + b, name, self.speaker_by_name[name], "name", marker,
+                                 base + marker_end, name + masked[b:suffix.end()]))
         for m in UNNAMED.finditer(masked):
             a, b = m.span(1)
             if any(a < y and x < b for x, y in taken) or m.group(1).startswith(MASK):
@@ -604,8 +615,12 @@ def quote_rows(document_id: str, text: str, sentences: list[dict], turns: dict[i
         doc.masked.append(doc.mask(s))
         chars[s["start"]:s["end"]] = doc.masked[-1]
     doc.masked_text = "".join(chars)
-    for index in range(len(sentences)):
-        doc.find_mentions(index)
+    for index, s in enumerate(sentences):
+        if turns[s["turn_id"]]["kind"] == "interview" and "「" not in s["text"]:
+            doc.mentions.append([])  # a transcript sentence without quotes: nothing to attribute
+            doc.sources.append([])
+        else:
+            doc.find_mentions(index)
     doc.link_cataphora()
     found = [doc.find_quotes(index) for index in range(len(sentences))]
     carry = Carry()
