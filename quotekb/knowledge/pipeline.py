@@ -20,7 +20,8 @@ from quotekb.knowledge.claims import claims
 from quotekb.knowledge.keypoints import key_points
 from quotekb.knowledge.layer import DocumentContext, Layer, check_order, run_layers
 from quotekb.knowledge.mentions import compile_entities, mentions
-from quotekb.knowledge.quotes import Words, quotes
+from quotekb.knowledge.quotes import quotes
+from quotekb.knowledge.reported_speech import Words
 from quotekb.knowledge.rules import AlternativeIndex, SentenceView
 from quotekb.knowledge.sentence_kinds import sentence_kinds
 from quotekb.knowledge.topics import topics
