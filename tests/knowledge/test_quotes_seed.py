@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 
+from conftest import SEED_ID
+
 
 def test_lead_reported_views_are_indirect_quotes_of_amodei(db):
     rows = db.execute("SELECT q.kind, q.speaker_id, q.cue, q.attribution, q.evidence, s.text AS sentence "
                       "FROM quotes q JOIN sentences s ON s.id = q.sentence_id JOIN turns t ON t.id = s.turn_id "
-                      "WHERE t.kind != 'interview' ORDER BY q.position").fetchall()
+                      "WHERE t.kind != 'interview' AND q.document_id = ? ORDER BY q.position", (SEED_ID,)).fetchall()
     found = [(r["kind"], r["speaker_id"], r["cue"], r["evidence"]) for r in rows]
     assert found == [
         ("indirect", "dario-amodei", "とアモデイ氏は考えている", "アモデイ氏"),
@@ -21,7 +23,10 @@ def test_lead_reported_views_are_indirect_quotes_of_amodei(db):
 
 
 def test_claims_of_quoted_lead_sentences_take_the_quote_speaker(db):
-    for q in db.execute("SELECT q.sentence_id, q.speaker_id, q.evidence, q.cue FROM quotes q").fetchall():
+    quotes = db.execute("SELECT q.sentence_id, q.speaker_id, q.evidence, q.cue FROM quotes q WHERE q.document_id = ?",
+                        (SEED_ID,)).fetchall()
+    assert quotes
+    for q in quotes:
         claim = db.execute("SELECT speaker_id, attributed_to, cues FROM claims WHERE sentence_id = ?",
                            (q["sentence_id"],)).fetchone()
         if claim is None:

@@ -16,9 +16,9 @@ from quotekb.errors import InputError
 from quotekb.ingest.corpus import load_corpus
 from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
-from quotekb.parse.document import parse_article
+from quotekb.pipeline import process_document
 from quotekb.store.build import build
-from quotekb.store.rows import IdAllocator, document_rows
+from quotekb.store.rows import IdAllocator
 
 SPEAKERS = {
     "speakers": [
@@ -45,11 +45,7 @@ def rows_of(tmp_path, text: str, **meta) -> dict[str, list[dict]]:
     root = write(tmp_path, text, **meta)
     corpus = load_corpus(root)
     extractor = Extractor(load_knowledge(root, corpus.speakers), corpus.speakers)
-    ids = IdAllocator()
-    article = corpus.articles[0]
-    rows, views = document_rows(parse_article(article, corpus.speakers), ids)
-    extractor.run(article, rows, views, ids.assign)
-    return rows
+    return process_document(corpus.articles[0], corpus.speakers, extractor, IdAllocator()).rows
 
 
 def quotes(tmp_path, text: str, **meta) -> list[tuple]:
