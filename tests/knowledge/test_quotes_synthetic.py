@@ -236,3 +236,17 @@ def test_a_thing_as_topic_inside_a_named_clause_does_not_hide_the_speaker(tmp_pa
     # alone, a thing as topic (the ruling) says the words are nobody named
     text = "山田社長は会見した。佐藤容疑者について判決は「責任は重い」とした。\n"
     assert quotes(tmp_path / "b", text) == [("責任は重い", None)]
+
+
+def test_a_news_title_must_be_in_the_text(tmp_path):
+    root = write(tmp_path, "本文だけの記事。\n", form="news", title="どこにもない見出し")
+    with pytest.raises(InputError) as refused:
+        list(check_corpus(root))
+    assert "title was not found" in str(refused.value)
+
+
+def test_a_news_headline_may_span_a_kicker_line_and_the_headline(tmp_path):
+    text = "山田社長\n\n「必ず報告」会見で陳謝\n\n山田社長は「必ず報告する」と述べた。\n"
+    rows = rows_of(tmp_path, text, title="山田社長 「必ず報告」会見で陳謝")
+    assert [s["kind"] for s in rows["segments"] if s["kind"] == "title"] == ["title", "title"]
+    assert [q["text"] for q in rows["quotes"]] == ["必ず報告", "必ず報告する"]
