@@ -91,10 +91,11 @@ def claim_rows(document_id: str, sentences: list[dict], views: dict[int, Sentenc
         view = views[sentence["id"]]
         responds = turn["kind"] == "interview" and view.first_in_turn and turn.get("follows_other_speaker", False)
         kind, decided = classify(view, cues, responds)
-        if turn["kind"] == "interview":
+        q = quoted.get(sentence["id"])
+        if turn["kind"] == "interview" and (q is None or q["attribution"] == "transcript_turn"):
             attributed, attribution_cues = sentence["speaker_id"], []
-        elif sentence["id"] in quoted:
-            q = quoted[sentence["id"]]
+        elif q is not None:
+            # the quote's speaker, also inside a turn that reports someone else (佐藤氏から「…」と言われました)
             attributed = q["speaker_id"]
             attribution_cues = [w for w in (q["evidence"], q["cue"]) if w] if attributed else []
             attribution.current = attributed

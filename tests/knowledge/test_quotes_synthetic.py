@@ -184,6 +184,9 @@ def test_transcript_turn_speaker_is_the_default_and_a_named_reporter_wins(tmp_pa
                     transcript={"convention": "label-line", "labels": {"山田太郎": "yamada", "佐藤花子": "sato"}})
     assert [(q["text"], q["speaker_id"], q["attribution"]) for q in found["quotes"]] == [
         ("頑張ろう", "yamada", "transcript_turn"), ("無理はするな", "sato", "subject_before")]
+    claims = {c["text"]: (c["speaker_id"], c["attributed_to"]) for c in found["claims"]}
+    assert claims["社員には「頑張ろう」と話しています。"] == ("yamada", "yamada")
+    assert claims["佐藤氏から「無理はするな」と言われました。"] == ("yamada", "sato")
 
 
 def test_claims_of_a_quoted_sentence_carry_the_quote_speaker(tmp_path):
