@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from corpus_factory import make_corpus
 from quotekb.check import check_corpus
@@ -16,6 +18,7 @@ from quotekb.errors import InputError
 from quotekb.ingest.corpus import load_corpus
 from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
+from quotekb.knowledge.reported_speech import brackets
 from quotekb.pipeline import process_document
 from quotekb.store.build import build
 from quotekb.store.rows import IdAllocator
@@ -253,3 +256,17 @@ def test_a_news_headline_may_span_a_kicker_line_and_the_headline(tmp_path):
     rows = rows_of(tmp_path, text, title="山田社長 「必ず報告」会見で陳謝")
     assert [s["kind"] for s in rows["segments"] if s["kind"] == "title"] == ["title", "title"]
     assert [q["text"] for q in rows["quotes"]] == ["必ず報告", "必ず報告する"]
+
+
+@given(st.text(alphabet="「」『』あ山。", max_size=40))
+def test_brackets_are_outermost_balanced_spans(text):
+    spans = brackets(text, 0, len(text))
+    for a, b in spans:
+        inner = text[a + 1:b - 1]
+        assert text[a] == "「" and text[b - 1] == "」"
+        depth = 0
+        for ch in inner:  # balanced inside, never closed early
+            depth += {"「": 1, "」": -1}.get(ch, 0)
+            assert depth >= 0
+        assert depth == 0
+    assert all(b1 <= a2 for (_a1, b1), (a2, _b2) in zip(spans, spans[1:], strict=False))
