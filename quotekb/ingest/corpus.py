@@ -227,8 +227,11 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
                 yaml_path, f"unknown speaker {brief(meta[key])} as {key}",
                 "add it to corpus/speakers.yaml or fix the id", line=line_of(meta, (key,)),
             )
+    news = meta.get("form") == "news"
+    meta.setdefault("language", "ja")
     try:
-        date.fromisoformat(meta["published_on"])
+        if meta.get("published_on") is not None or not news:
+            date.fromisoformat(meta["published_on"])
     except ValueError:
         raise InputError(yaml_path, f"published_on {brief(meta['published_on'])} is not a calendar date",
                          "write it as YYYY-MM-DD", line=line_of(meta, ("published_on",))) from None
@@ -236,7 +239,8 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
         if speaker_id not in speakers:
             raise InputError(yaml_path, f"alias {brief(alias)} names unknown speaker {brief(speaker_id)}",
                              "use an id from corpus/speakers.yaml", line=line_of(meta, ("aliases", alias)))
-    labels = dict(meta["transcript"].get("labels") or {})
+    transcript = meta.get("transcript") or {}
+    labels = dict(transcript.get("labels") or {})
     for label, speaker_id in labels.items():
         if speaker_id not in speakers:
             raise InputError(
@@ -245,7 +249,7 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
                 line=line_of(meta, ("transcript", "labels", label)),
             )
     for key in ("interviewer", "interviewee"):
-        speaker_id = meta["transcript"].get(key)
+        speaker_id = transcript.get(key)
         if speaker_id is not None and speaker_id not in speakers:
             raise InputError(
                 yaml_path, f"unknown speaker {brief(speaker_id)} as transcript {key}",
