@@ -386,8 +386,11 @@ CREATE VIEW analogy_candidates AS SELECT s.id AS sentence_id, s.document_id, s.s
         WHERE am.sentence_id NOT IN (SELECT sentence_id FROM analogy_mentions)
         ORDER BY s.document_id, s.position;
 
-CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind, c.hedged, c.certain, c.has_number,
-               sec.number AS section,
+CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind,
+               -- until claims carry a certainty column (then: c.certainty AS certainty)
+               CASE WHEN c.hedged AND c.certain THEN 'mixed' WHEN c.hedged THEN 'hedged'
+                    WHEN c.certain THEN 'certain' ELSE 'neutral' END AS certainty,
+               c.hedged, c.certain, c.has_number, sec.number AS section,
                (SELECT json_group_array(topic_id) FROM
                   (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id)) AS topics,
                (SELECT json_group_array(analogy_id) FROM

@@ -1,0 +1,174 @@
+"""Data for the claim card (/quotekb/claims/<id>) and the speaker page (/quotekb/speakers/<id>)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+
+from quotekb.publish.datasette_plugin.sql import CERTAINTY_LEVELS, certainty_expr, has_table, one, rows
+
+CONTEXT_SENTENCES = 2  # sentences shown before and after a claim
+QUOTE_CONTEXT = 32  # prefix/suffix characters of the TextQuoteSelector, as in `quotekb export claims`
+# cue categories of claims.cues that are words of the sentence, and how the card marks them
+CUE_CLASSES = {"hedged": "cue-hedge", "certainty": "cue-certain", "kind": "cue-kind"}
+
+
+def cue_parts(text: str, cues: dict) -> list[dict]:
+    """The claim text split so that every cue word found in it is its own marked part.
+
+    cues lists surface strings and Sudachi lemmas; only the ones that occur in the text
+    verbatim can be marked (a lemma such as かも知れる usually does not).
+    """
+    spans = []
+    for category, css in CUE_CLASSES.items():
+        for word in cues.get(category) or []:
+            if not isinstance(word, str) or not word:
+                continue
+            at = text.find(word)
+            while at >= 0:
+                spans.append((at, at + len(word), css, category))
+                at = text.find(word, at + 1)
+    parts, cursor = [], 0
+    # longest first at a position, then skip overlaps: one mark per character
+    for start, end, css, category in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if start < cursor:
+            continue
+        if start > cursor:
+            parts.append({"text": text[cursor:start], "css": None})
+        parts.append({"text": text[start:end], "css": css, "category": category})
+        cursor = end
+    if cursor < len(text):
+        parts.append({"text": text[cursor:], "css": None})
+    return parts
+
+
+def _bibtex(claim: dict, speaker: dict, doc: dict, author: dict | None, url: str) -> str:
+    def esc(value: str) -> str:
+        return value.replace("{", "\\{").replace("}", "\\}")
+
+    fields = [
+        ("author", speaker["name_en"] or speaker["name"]),
+        ("title", f"「{claim['text']}」"),
+        ("booktitle", doc["title"]),
+        ("editor", (author or {}).get("name_en") or ""),
+        ("publisher", doc["publisher"] or ""),
+        ("date", doc["published_on"]),
+        ("year", doc["published_on"][:4]),
+        ("url", url),
+        ("note", f"quotekb claim {claim['id']}, characters {claim['start']}-{claim['end']} "
+                 f"of document {doc['id']} (sha256 {doc['sha256'][:12]})"),
+    ]
+    body = ",\n".join(f"  {name} = {{{esc(value)}}}" for name, value in fields if value)
+    return f"@misc{{{claim['id']},\n{body}\n}}"
+
+
+def claim_card(conn: sqlite3.Connection, claim_id: str, base_url: str = "") -> dict | None:
+    claim = one(conn, f"SELECT c.*, {certainty_expr(conn)} AS certainty FROM claims c WHERE c.id = ?", (claim_id,))
+    if claim is None:
+        return None
+    speaker = one(conn, "SELECT * FROM speakers WHERE id = ?", (claim["speaker_id"],))
+    attributed = None
+    if claim["attributed_to"] != claim["speaker_id"]:
+        attributed = one(conn, "SELECT * FROM speakers WHERE id = ?", (claim["attributed_to"],))
+    doc = one(conn, "SELECT id, title, published_on, publisher, author, editor, url, sha256, text "
+                    "FROM documents WHERE id = ?", (claim["document_id"],))
+    author = one(conn, "SELECT * FROM speakers WHERE id = ?", (doc["author"],)) if doc["author"] else None
+    section = one(conn, "SELECT * FROM sections WHERE id = ?", (claim["section_id"],)) if claim["section_id"] else None
+    context = rows(conn, """
+        SELECT s.id, s.position, s.kind, s.text, s.speaker_id, sp.name AS speaker, c.id AS claim_id
+        FROM sentences s JOIN speakers sp ON sp.id = s.speaker_id LEFT JOIN claims c ON c.sentence_id = s.id
+        WHERE s.document_id = ? AND s.position BETWEEN ? AND ? AND s.id != ?
+        ORDER BY s.position""",
+        (claim["document_id"], claim["position"] - CONTEXT_SENTENCES, claim["position"] + CONTEXT_SENTENCES,
+         claim["sentence_id"]))
+    topics = rows(conn, """SELECT t.id, t.label_ja, t.label_en, ct.matched FROM claim_topics ct
+                           JOIN topics t ON t.id = ct.topic_id WHERE ct.claim_id = ? ORDER BY t.id""", (claim_id,))
+    analogies = rows(conn, """
+        SELECT m.analogy_id, m.role, m.stance, m.stance_cue, m.stance_source, a.source_domain, a.source_domain_en,
+               a.target_en
+        FROM analogy_mentions m JOIN analogies a ON a.document_id = m.document_id AND a.id = m.analogy_id
+        WHERE m.sentence_id = ? ORDER BY m.analogy_id""", (claim["sentence_id"],))
+    key_point = one(conn, """SELECT number, text FROM key_points WHERE document_id = ? AND sentence_id IS NOT NULL
+                             AND ? BETWEEN sentence_id AND coalesce(end_sentence_id, sentence_id)
+                             ORDER BY number LIMIT 1""", (claim["document_id"], claim["sentence_id"]))
+    quotes = []
+    if has_table(conn, "quotes"):
+        quotes = rows(conn, """SELECT q.*, sp.name AS speaker FROM quotes q LEFT JOIN speakers sp
+                               ON sp.id = q.speaker_id WHERE q.sentence_id = ? ORDER BY q.start""",
+                      (claim["sentence_id"],))
+    cues = json.loads(claim["cues"] or "{}")
+    text = doc.pop("text")
+    start, end = claim["start"], claim["end"]
+    selector = [
+        {"type": "TextPositionSelector", "start": start, "end": end},
+        {"type": "TextQuoteSelector", "exact": text[start:end],
+         "prefix": text[max(0, start - QUOTE_CONTEXT):start], "suffix": text[end:end + QUOTE_CONTEXT]},
+    ]
+    url = doc["url"] or f"{base_url}/quotekb/documents/{doc['id']}"
+    who = speaker["name"] + (f" ({speaker['name_en']})" if speaker["name_en"] else "")
+    where = f", section {section['number']} 「{section['title']}」" if section else ""
+    plain = (f"{who}, {doc['published_on']}: 「{claim['text']}」 In "
+             f"{(author or {}).get('name', '')}「{doc['title']}」, {doc['publisher'] or ''}{where}. {url} "
+             f"(quotekb {claim['id']}, characters {start}-{end})")
+    return {
+        "claim": claim, "speaker": speaker, "attributed": attributed, "document": doc, "author": author,
+        "section": section, "before": [s for s in context if s["position"] < claim["position"]],
+        "after": [s for s in context if s["position"] > claim["position"]], "topics": topics,
+        "analogies": analogies, "key_point": key_point, "quotes": quotes, "cues": cues,
+        "cue_parts": cue_parts(claim["text"], cues),
+        "selector_json": json.dumps({"source": f"{base_url}/quotekb/documents/{doc['id']}", "selector": selector},
+                                    ensure_ascii=False, indent=2),
+        "citation": plain, "bibtex": _bibtex(claim, speaker, doc, author, url),
+    }
+
+
+def speaker_page(conn: sqlite3.Connection, speaker_id: str, words: int = 30) -> dict | None:
+    speaker = one(conn, "SELECT * FROM speakers WHERE id = ?", (speaker_id,))
+    if speaker is None:
+        return None
+    claims = rows(conn, f"""
+        SELECT c.id, c.text, c.kind, c.document_id, c.sentence_id, c.attributed_to, {certainty_expr(conn)} AS certainty,
+               sec.number AS section, d.published_on
+        FROM claims c JOIN documents d ON d.id = c.document_id LEFT JOIN sections sec ON sec.id = c.section_id
+        WHERE c.speaker_id = ? ORDER BY d.published_on, c.document_id, c.position""", (speaker_id,))
+    by_claim = {c["id"]: c for c in claims}
+    links = rows(conn, """SELECT ct.claim_id, t.id, t.label_ja, t.label_en FROM claim_topics ct
+                          JOIN topics t ON t.id = ct.topic_id JOIN claims c ON c.id = ct.claim_id
+                          WHERE c.speaker_id = ?""", (speaker_id,))
+    groups: dict[str, dict] = {}
+    for link in links:
+        group = groups.setdefault(link["id"], {"topic": link, "claims": []})
+        group["claims"].append(by_claim[link["claim_id"]])
+    topical = {link["claim_id"] for link in links}
+    ordered = sorted(groups.values(), key=lambda g: (-len(g["claims"]), g["topic"]["id"]))
+    order = {c["id"]: i for i, c in enumerate(claims)}
+    for group in ordered:
+        group["claims"].sort(key=lambda c: order[c["id"]])
+    untagged = [c for c in claims if c["id"] not in topical]
+    counts = Counter(c["certainty"] for c in claims)
+    analogies = rows(conn, """
+        SELECT a.document_id, a.id, a.source_domain, a.source_domain_en, a.target_en,
+               CASE WHEN a.proposed_by = :sp THEN 1 ELSE 0 END AS proposed,
+               (SELECT group_concat(x, '; ') FROM (SELECT m.role || coalesce(' ' || m.stance, '')
+                       || coalesce(' «' || m.stance_cue || '»', '') AS x
+                  FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id
+                  WHERE m.document_id = a.document_id AND m.analogy_id = a.id AND m.speaker_id = :sp
+                    AND m.role = 'response' ORDER BY s.position)) AS responses,
+               (SELECT count(*) FROM analogy_mentions m WHERE m.document_id = a.document_id
+                  AND m.analogy_id = a.id AND m.speaker_id = :sp) AS mentions
+        FROM analogies a
+        WHERE a.proposed_by = :sp OR EXISTS (SELECT 1 FROM analogy_mentions m WHERE m.document_id = a.document_id
+              AND m.analogy_id = a.id AND m.speaker_id = :sp)
+        ORDER BY a.document_id, a.id""", {"sp": speaker_id})
+    frequencies = rows(conn, """SELECT normalized_form, pos, occurrences, per_thousand_words
+                                FROM speaker_word_frequencies WHERE speaker_id = ?
+                                ORDER BY occurrences DESC, normalized_form LIMIT ?""", (speaker_id, words))
+    documents = rows(conn, """SELECT d.id, d.title, d.published_on, count(*) AS sentences FROM sentences s
+                              JOIN documents d ON d.id = s.document_id WHERE s.speaker_id = ?
+                              GROUP BY d.id ORDER BY d.published_on, d.id""", (speaker_id,))
+    return {
+        "speaker": speaker, "claims": claims, "groups": ordered, "untagged": untagged,
+        "certainty": [{"level": lvl, "count": counts.get(lvl, 0)} for lvl in CERTAINTY_LEVELS],
+        "analogies": analogies, "words": frequencies, "documents": documents,
+    }
