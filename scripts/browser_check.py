@@ -121,7 +121,8 @@ class Checker:
         if selector:
             clip = self.browser.evaluate(f"""(() => {{ const e = document.querySelector({json.dumps(selector)});
                 e.scrollIntoView(); const r = e.getBoundingClientRect();
-                return {{x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height}}; }})()""")
+                return {{x: r.left + window.scrollX, y: r.top + window.scrollY,
+                         width: r.width, height: r.height}}; }})()""")
         self.browser.screenshot(path, clip)
         self.check(name, size, f"screenshot {path.name}", path.exists() and path.stat().st_size > 5000)
         return path
@@ -158,7 +159,8 @@ def run(checker: Checker, exp: dict) -> None:
                 checker.shot("reader-filtered", size)
 
         checker.open(f"/quotekb/claims/{quote(exp['claim'])}", width, height)
-        checker.check("claim", size, "the quote in the first viewport", b.evaluate(f"{IN_FIRST_VIEWPORT}('.qk-bigquote')"))
+        checker.check("claim", size, "the quote in the first viewport",
+                      b.evaluate(f"{IN_FIRST_VIEWPORT}('.qk-bigquote')"))
         text = b.evaluate("document.querySelector('.qk-card').innerText")
         for label, value in (("date", exp["claim_date"]), ("title", exp["claim_title"]),
                              ("speaker", exp["claim_speaker"])):
@@ -179,13 +181,15 @@ def run(checker: Checker, exp: dict) -> None:
             checker.open(f"/quotekb/{table}", width, height)
             checker.check(table, size, "first data row in the first viewport",
                           b.evaluate(f"{IN_FIRST_VIEWPORT}('table.rows-and-columns tbody tr')"))
-            headers = b.evaluate("[...document.querySelectorAll('table.rows-and-columns th')].map(t => t.dataset.column)")
+            headers = b.evaluate("[...document.querySelectorAll('table.rows-and-columns th')]"
+                                 ".map(t => t.dataset.column)")
             checker.check(table, size, "text is the first column after the id", headers[1:2] == ["text"], headers[:4])
             checker.shot(table, size)
 
         checker.open("/quotekb/-/charts", width, height)
         charts = b.evaluate("[...document.querySelectorAll('[data-chart]')].map(e => ({source: e.dataset.source, "
-                            "marks: e.querySelectorAll('svg .qk-mark').length, links: e.querySelectorAll('svg a').length}))")
+                            "marks: e.querySelectorAll('svg .qk-mark').length, "
+                            "links: e.querySelectorAll('svg a').length}))")
         expected = {"heatmap": exp["heatmap_marks"], "certainty": exp["certainty_marks"]}
         for index, want in enumerate(exp["documents"].values()):
             expected[f"documents.{index}.sections"] = want["section_marks"]

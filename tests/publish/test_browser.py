@@ -1,7 +1,8 @@
-"""A real headless Chromium opens the served site (scripts/browser_check.py)."""
+"""A real headless Chromium opens the served site (scripts/browser_check.py), network blocked."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,16 +14,30 @@ from conftest import CORPUS, REPO
 
 # CI installs Debian's chromium and sets this, so there a missing browser fails the run
 REQUIRED = os.environ.get("QUOTEKB_REQUIRE_BROWSER") == "1"
+SIZES = ("1366x768", "1920x1080")
+SHOTS = ("reader", "claim", "speaker", "claims", "claims_view", "chart-heatmap", "chart-certainty", "chart-document")
 
 
 @pytest.mark.skipif(not REQUIRED and shutil.which("chromium") is None, reason="chromium not installed")
 def test_pages_render_what_a_person_expects(seed_db, tmp_path):
+    out = tmp_path / "screenshots"
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "browser_check.py"), "--db", str(seed_db),
-         "--corpus", str(CORPUS), "--out", str(tmp_path / "screenshots")],
-        capture_output=True, text=True, timeout=300,
+         "--corpus", str(CORPUS), "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in ("claims", "search", "analogies"):
-        shot = tmp_path / "screenshots" / f"{name}.png"
-        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    checks = {(r["page"], r["size"], r["check"]) for r in report if r["ok"]}
+    for size in SIZES:
+        # the seed has 160 claims, 36 analogy mentions (read from the text by the knowledge tests)
+        assert ("reader", size, "first paragraph in the first viewport") in checks
+        assert ("reader", size, "all 160 claims linked") in checks
+        assert ("claims", size, "first data row in the first viewport") in checks
+        assert ("charts", size, "documents.0.timeline draws 36 marks") in checks
+        for name in SHOTS:
+            shot = out / f"{name}-{size}.png"
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5_000
+    assert all(r["ok"] for r in report)
+    if os.environ.get("QUOTEKB_SCREENSHOTS"):  # keep the artifacts for a person to look at
+        shutil.copytree(out, os.environ["QUOTEKB_SCREENSHOTS"], dirs_exist_ok=True)

@@ -14,11 +14,12 @@ QUOTE_CONTEXT = 32  # prefix/suffix characters of the TextQuoteSelector, as in `
 CUE_CLASSES = {"hedged": "cue-hedge", "certainty": "cue-certain", "kind": "cue-kind"}
 
 
-def cue_parts(text: str, cues: dict) -> list[dict]:
+def cue_parts(text: str, cues: dict, tokens: list[dict] = (), offset: int = 0) -> list[dict]:
     """The claim text split so that every cue word found in it is its own marked part.
 
-    cues lists surface strings and Sudachi lemmas; only the ones that occur in the text
-    verbatim can be marked (a lemma such as かも知れる usually does not).
+    cues lists surface strings and Sudachi lemmas: a surface string is found in the text,
+    a lemma (思う for 思います) through the sentence's tokens, whose offsets are the
+    document's (offset = the claim's start).
     """
     spans = []
     for category, css in CUE_CLASSES.items():
@@ -26,9 +27,13 @@ def cue_parts(text: str, cues: dict) -> list[dict]:
             if not isinstance(word, str) or not word:
                 continue
             at = text.find(word)
+            found = at >= 0
             while at >= 0:
                 spans.append((at, at + len(word), css, category))
                 at = text.find(word, at + 1)
+            if not found:
+                spans.extend((t["start"] - offset, t["end"] - offset, css, category) for t in tokens
+                             if word in (t["dictionary_form"], t["normalized_form"]))
     parts, cursor = [], 0
     # longest first at a position, then skip overlaps: one mark per character
     for start, end, css, category in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
@@ -51,7 +56,6 @@ def _bibtex(claim: dict, speaker: dict, doc: dict, author: dict | None, url: str
         ("author", speaker["name_en"] or speaker["name"]),
         ("title", f"「{claim['text']}」"),
         ("booktitle", doc["title"]),
-        ("editor", (author or {}).get("name_en") or ""),
         ("publisher", doc["publisher"] or ""),
         ("date", doc["published_on"]),
         ("year", doc["published_on"][:4]),
@@ -107,16 +111,20 @@ def claim_card(conn: sqlite3.Connection, claim_id: str, base_url: str = "") -> d
     ]
     url = doc["url"] or f"{base_url}/quotekb/documents/{doc['id']}"
     who = speaker["name"] + (f" ({speaker['name_en']})" if speaker["name_en"] else "")
+    if attributed:
+        who += f", reporting {attributed['name']}"
     where = f", section {section['number']} 「{section['title']}」" if section else ""
-    plain = (f"{who}, {doc['published_on']}: 「{claim['text']}」 In "
-             f"{(author or {}).get('name', '')}「{doc['title']}」, {doc['publisher'] or ''}{where}. {url} "
-             f"(quotekb {claim['id']}, characters {start}-{end})")
+    by = f"{author['name']}, " if author and author["id"] != speaker["id"] else ""
+    plain = (f"{who}: 「{claim['text']}」 In {by}{doc['title']}, {doc['publisher'] or ''}, {doc['published_on']}"
+             f"{where}. {url} (quotekb {claim['id']}, characters {start}-{end})")
     return {
         "claim": claim, "speaker": speaker, "attributed": attributed, "document": doc, "author": author,
         "section": section, "before": [s for s in context if s["position"] < claim["position"]],
         "after": [s for s in context if s["position"] > claim["position"]], "topics": topics,
         "analogies": analogies, "key_point": key_point, "quotes": quotes, "cues": cues,
-        "cue_parts": cue_parts(claim["text"], cues),
+        "cue_parts": cue_parts(claim["text"], cues, rows(conn, "SELECT dictionary_form, normalized_form, start, "
+                                                                "\"end\" FROM tokens WHERE sentence_id = ?",
+                                                                (claim["sentence_id"],)), start),
         "selector_json": json.dumps({"source": f"{base_url}/quotekb/documents/{doc['id']}", "selector": selector},
                                     ensure_ascii=False, indent=2),
         "citation": plain, "bibtex": _bibtex(claim, speaker, doc, author, url),
@@ -150,7 +158,7 @@ def speaker_page(conn: sqlite3.Connection, speaker_id: str, words: int = 30) -> 
     analogies = rows(conn, """
         SELECT a.document_id, a.id, a.source_domain, a.source_domain_en, a.target_en,
                CASE WHEN a.proposed_by = :sp THEN 1 ELSE 0 END AS proposed,
-               (SELECT group_concat(x, '; ') FROM (SELECT m.role || coalesce(' ' || m.stance, '')
+               (SELECT group_concat(x, '; ') FROM (SELECT coalesce(m.stance, 'no stance')
                        || coalesce(' «' || m.stance_cue || '»', '') AS x
                   FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id
                   WHERE m.document_id = a.document_id AND m.analogy_id = a.id AND m.speaker_id = :sp

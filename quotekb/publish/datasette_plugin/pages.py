@@ -33,8 +33,8 @@ ID_COLUMNS = {
     "attributed_to": "speakers", "proposed_by": "speakers", "turn_id": "turns", "topic_id": "topics",
     "topic": "topics", "section_id": "sections", "entity_id": "entities",
 }
-# the `id` column of these views is a claim id
-VIEW_ID_TABLE = {"claims_view": "claims"}
+# what the `id` column of these views and stored queries is an id of
+VIEW_ID_TABLE = {"claims_view": "claims", "speaker_summary": "speakers"}
 
 # Column order on table pages: what a reader reads first, then the rest, machine columns last.
 FIRST_COLUMNS = ("text", "snippet", "speaker", "speaker_id", "attributed_to", "kind", "certainty", "hedged", "certain")
@@ -120,6 +120,33 @@ async def charts_page(datasette, request):
     ))
 
 
+def _cues_cell(value: str) -> Markup | None:
+    """Cue JSON as one short line per category; the JSON itself stays on hover and in exports."""
+    try:
+        cues = json.loads(value)
+    except ValueError:
+        return None
+    lines = [f"<b>{escape(k)}</b> {escape(', '.join(map(str, v)))}" for k, v in sorted(cues.items()) if v]
+    return Markup(f'<span title="{escape(value)}">{"<br>".join(lines) or "–"}</span>')
+
+
+def _id_list_cell(database: str, column: str, value: str, row) -> Markup | None:
+    try:
+        ids = json.loads(value)
+    except ValueError:
+        return None
+    links = []
+    for item in ids:
+        if column == "topics":
+            href = row_url(database, "topics", item)
+        elif "document_id" in row.keys():
+            href = f"/{quote(database)}/analogies/{tilde_encode(str(row['document_id']))},{tilde_encode(str(item))}"
+        else:
+            href = f"/{quote(database)}/analogies?id={quote(str(item))}"
+        links.append(f'<a class="qk-chip" href="{href}">{escape(item)}</a>')
+    return Markup(" ".join(links) or "–")
+
+
 def _short(text: str, width: int = 14) -> str:
     return text if len(text) <= width else text[:width] + "…"
 
@@ -133,6 +160,10 @@ def render_cell(row, value, column, table, database, datasette, request):
         value, label = value.get("value"), value.get("label")
     if value in (None, ""):
         return None
+    if column == "cues" and isinstance(value, str) and value.startswith("{"):
+        return _cues_cell(value)
+    if column in ("topics", "analogies") and table in VIEWS and isinstance(value, str) and value.startswith("["):
+        return _id_list_cell(database, column, value, row)
     if column == "document_id":
         # the title repeated on every row is a wall: show a short label, the title on hover
         title = label or ""
@@ -145,7 +176,9 @@ def render_cell(row, value, column, table, database, datasette, request):
         # analogies are keyed by (document_id, id)
         pk = f"{tilde_encode(str(row['document_id']))},{tilde_encode(str(value))}"
         return Markup(f'<a href="/{quote(database)}/analogies/{pk}">{escape(value)}</a>')
-    target = ID_COLUMNS.get(column) or (VIEW_ID_TABLE.get(table) if column == "id" else None)
+    # a stored query's name is in the path where a table's would be
+    source = table or (request.url_vars.get("table") if request is not None else None)
+    target = ID_COLUMNS.get(column) or (VIEW_ID_TABLE.get(source) if column == "id" else None)
     if target is None:
         return None
     return Markup(f'<a href="{row_url(database, target, value)}">{escape(value)}</a>')
@@ -166,6 +199,7 @@ def top_homepage(datasette, request):
             f"{escape(question)}</a></li>"
             for path, question in QUESTIONS
         )
-        return Markup(f'<section class="qk-questions"><h2>Questions to ask / 問いから始める</h2><ul>{items}</ul></section>')
+        heading = "<h2>Questions to ask / 問いから始める</h2>"
+        return Markup(f'<section class="qk-questions">{heading}<ul>{items}</ul></section>')
 
     return inner

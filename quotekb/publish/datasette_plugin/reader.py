@@ -73,7 +73,7 @@ def load(conn: sqlite3.Connection, document_id: str) -> dict | None:
         for quote in rows(conn, "SELECT * FROM quotes WHERE document_id = ? ORDER BY start", (document_id,)):
             quote["speaker"] = speakers.get(quote.get("speaker_id"))
             quotes[quote["sentence_id"]].append(quote)
-    key_points = rows(conn, "SELECT number, text, sentence_id, end_sentence_id, start FROM key_points "
+    key_points = rows(conn, "SELECT number, text, sentence_id, end_sentence_id, start, similarity FROM key_points "
                             "WHERE document_id = ? ORDER BY number", (document_id,))
     sections = rows(conn, "SELECT * FROM sections WHERE document_id = ?", (document_id,))
     turns = rows(conn, "SELECT id, speaker_id, start, label FROM turns WHERE document_id = ? ORDER BY start",
@@ -130,6 +130,9 @@ def load(conn: sqlite3.Connection, document_id: str) -> dict | None:
                 turn = max((t for t in turns if t["start"] <= seg["start"]), key=lambda t: t["start"], default=None)
                 block["speaker_id"] = turn["speaker_id"] if turn else None
         elif kind == "key_point":
+            # key points may hold sentences of their own (then their claims are marked)
+            if any(s["start"] < seg["end"] and s["end"] > seg["start"] for s in sentences):
+                block["pieces"] = pieces(seg)
             block["key_point"] = next((k for k in key_points if seg["start"] <= k["start"] < seg["end"]), None)
         elif kind == "speaker_label":
             nxt = next((t for t in turns if t["start"] >= seg["end"]), None)

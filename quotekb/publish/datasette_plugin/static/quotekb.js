@@ -70,7 +70,7 @@
     var colors = PALETTES[palette] || {};
     d.bars.forEach(function (b, j) {
       var y = top + (barH + gap) * j, x = left, total = 0;
-      text(svg, left - 8, y + barH / 2 + 4, b.label.length > 30 ? b.label.slice(0, 30) + "…" : b.label,
+      text(svg, left - 8, y + barH / 2 + 4, b.label.length > 18 ? b.label.slice(0, 18) + "…" : b.label,
            { "class": "qk-axis", "text-anchor": "end" });
       b.segments.forEach(function (s) {
         var sw = width * s.n / max;
