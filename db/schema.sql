@@ -161,10 +161,11 @@ CREATE TABLE mentions (
 	id INTEGER NOT NULL, 
 	document_id VARCHAR NOT NULL, 
 	entity_id VARCHAR NOT NULL, 
-	sentence_id INTEGER NOT NULL, 
+	sentence_id INTEGER, 
 	start INTEGER NOT NULL, 
 	"end" INTEGER NOT NULL, 
 	text VARCHAR NOT NULL, 
+	unit VARCHAR NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
@@ -305,6 +306,8 @@ CREATE TABLE turns (
 	FOREIGN KEY(section_id) REFERENCES sections (id), 
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
 );
+
+CREATE VIRTUAL TABLE units_fts USING fts5(terms, spans UNINDEXED, unit UNINDEXED, document_id UNINDEXED, source_id UNINDEXED, start UNINDEXED, "end" UNINDEXED, text UNINDEXED, version UNINDEXED, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M* P* S*'");
 
 CREATE INDEX ix_analogies_proposed_by ON analogies (proposed_by);
 

@@ -42,22 +42,30 @@ def compile_entities(entities: list[Entity]) -> EntityMatcher | None:
     )
 
 
-def mention_rows(matcher: EntityMatcher | None, document_id: str, sentences: list[dict], text: str) -> list[dict]:
-    """Matches over the whole text in one pass, kept when inside a sentence."""
-    if matcher is None or not sentences:
+def mention_rows(matcher: EntityMatcher | None, document_id: str, sentences: list[dict], text: str,
+                 units: list[tuple[str, int, int]] = ()) -> list[dict]:
+    """Matches over the whole text in one pass, kept when inside a sentence or inside one
+    of `units` ((unit, start, end) of section headings and key points: sentence_id NULL)."""
+    if matcher is None or not (sentences or units):
         return []
     starts = [s["start"] for s in sentences]
     rows = []
     for m in matcher.pattern.finditer(text):
         i = bisect_right(starts, m.start()) - 1
-        if i < 0 or m.end() > sentences[i]["end"]:
-            continue  # in a heading, label or other non-sentence segment
+        if i >= 0 and m.end() <= sentences[i]["end"]:
+            sentence_id, unit = sentences[i]["id"], "sentence"
+        else:
+            unit = next((u for u, start, end in units if start <= m.start() and m.end() <= end), None)
+            if unit is None:
+                continue  # in a speaker label or other page furniture
+            sentence_id = None
         rows.append({
             "document_id": document_id,
             "entity_id": matcher.entity_of[m.lastgroup],
-            "sentence_id": sentences[i]["id"],
+            "sentence_id": sentence_id,
             "start": m.start(),
             "end": m.end(),
             "text": m.group(0),
+            "unit": unit,
         })
     return rows

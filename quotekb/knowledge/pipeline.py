@@ -131,7 +131,9 @@ class Extractor:
 
         keypoints.align(rows["key_points"], sentences, turns, article.text)
 
-        rows["mentions"] = mentions.mention_rows(self.entity_pattern, document_id, sentences, article.text)
+        units = [("heading", s["heading_start"], s["heading_end"]) for s in rows["sections"]]
+        units += [("key_point", k["start"], k["end"]) for k in rows["key_points"]]
+        rows["mentions"] = mentions.mention_rows(self.entity_pattern, document_id, sentences, article.text, units)
         first = ids.take("mentions", len(rows["mentions"]))
         for i, mention in enumerate(rows["mentions"]):
             mention["id"] = first + i

@@ -382,10 +382,12 @@ class Mention(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     entity_id: Mapped[str] = mapped_column(ForeignKey("entities.id"), index=True)
-    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), index=True)
+    # NULL for a mention in a section heading or a key point, which are not sentences
+    sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id"), index=True)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String)
+    unit: Mapped[str] = mapped_column(String, default="sentence")  # sentence, heading or key_point
 
 
 class BuildInfo(Base):

@@ -16,7 +16,7 @@ from datasette.utils import tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from quotekb.publish.datasette_plugin import cards, charts, reader
+from quotekb.publish.datasette_plugin import cards, charts, reader, search_hints
 from quotekb.store.views import VIEWS
 
 # row pages that get a page of their own: table -> (loader, template variable)
@@ -201,5 +201,45 @@ def top_homepage(datasette, request):
         )
         heading = "<h2>Questions to ask / 問いから始める</h2>"
         return Markup(f'<section class="qk-questions">{heading}<ul>{items}</ul></section>')
+
+    return inner
+
+
+# stored queries whose q is a search, and tables whose _search box is
+SEARCH_QUERIES = {"search", "search_all", "kwic", "substring"}
+SEARCH_TABLES = {"sentences", "claims", "claims_view"}
+
+
+async def _offer_topics(datasette, database: str, query: str) -> str:
+    offers = await datasette.get_database(database).execute_fn(lambda conn: search_hints.topic_offers(conn, query))
+    items = []
+    for t in offers:
+        href = f"/{quote(database)}/claims_by_topic?topic={quote(t['id'])}"
+        variants = f" and its variants ({escape(', '.join(t['variants']))})" if t["variants"] else ""
+        items.append(f'<li><a href="{href}"><b>{t["claims"]} claims</b> on {escape(t["label_ja"])}</a>'
+                     f' <span class="qk-muted">{escape(t["label_en"])}</span>{variants}</li>')
+    if not items:
+        return ""
+    return Markup(f'<aside class="qk-offer"><p>Your search names a topic / 話題:</p><ul>{"".join(items)}</ul></aside>')
+
+
+@hookimpl
+def top_stored_query(datasette, request, database, query_name):
+    async def inner():
+        query = request.args.get("q", "") if request is not None else ""
+        if query_name not in SEARCH_QUERIES or not query.strip():
+            return ""
+        return await _offer_topics(datasette, database, query)
+
+    return inner
+
+
+@hookimpl
+def top_table(datasette, request, database, table):
+    async def inner():
+        query = request.args.get("_search", "") if request is not None else ""
+        if table not in SEARCH_TABLES or not query.strip():
+            return ""
+        return await _offer_topics(datasette, database, query)
 
     return inner
