@@ -37,7 +37,12 @@ SIZES = [(1366, 768), (1920, 1080)]
 
 # (name, path, strings the rendered page must show): pages kept from the first check
 CONTENT_PAGES = [
+    ("home", "/", ["Questions to ask", "/quotekb/-/charts"]),
     ("search", "/quotekb/search?q=%E9%9B%BB%E6%B0%97&_hide_sql=1", ["<mark>電気</mark>", "全文検索"]),
+    ("search_all", "/quotekb/search_all?q=google&_hide_sql=1",
+     ["<mark>google</mark>は人工知能時代のベル研究所", "heading"]),
+    ("search-topic", "/quotekb/search?q=%E3%82%B9%E3%82%B1%E3%83%BC%E3%83%AA%E3%83%B3%E3%82%B0%E5%89%87&_hide_sql=1",
+     ["claims</b> on スケーリング則"]),
     ("analogies", "/quotekb/analogy_overview?_hide_sql=1",
      ["bell-labs", "solar-power", "electricity", "steel"]),
 ]
@@ -157,6 +162,18 @@ def run(checker: Checker, exp: dict) -> None:
             if index == 0 and width == SIZES[0][0]:
                 b.evaluate("document.querySelectorAll('h2.qk-section')[1].scrollIntoView()")
                 checker.shot("reader-filtered", size)
+
+        if width == SIZES[0][0]:
+            # without JavaScript the article still reads: text, claim links; the filters stay hidden
+            b.call("Emulation.setScriptExecutionDisabled", {"value": True}, session=b.session)
+            doc = next(iter(exp["documents"]))
+            checker.open(f"/quotekb/documents/{quote(doc)}", width, height)
+            state = b.evaluate("({links: document.querySelectorAll('a.qk-claim[data-claim]').length, "
+                               "filters: !document.querySelector('.qk-filters').hidden})")
+            b.call("Emulation.setScriptExecutionDisabled", {"value": False}, session=b.session)
+            checker.check("reader-nojs", size, "claims linked and filters hidden without JavaScript",
+                          state["links"] >= len(exp["documents"][doc]["claims"]) and not state["filters"], state)
+            checker.shot("reader-nojs", size)
 
         checker.open(f"/quotekb/claims/{quote(exp['claim'])}", width, height)
         checker.check("claim", size, "the quote in the first viewport",

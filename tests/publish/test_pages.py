@@ -107,6 +107,11 @@ async def test_speaker_page_links_all_of_the_speakers_claims(ds, db):
     assert "ダリオ・アモデイ" in page and "Dario Amodei" in page and "Anthropic (CEO, co-founder)" in page
     expected = {row[0] for row in db.execute("SELECT id FROM claims WHERE speaker_id = 'dario-amodei'")}
     assert claim_links(page) >= expected
+    # and what the author wrote as his view (…とアモデイ氏は考えている in the lead)
+    reported = {row[0] for row in db.execute(
+        "SELECT id FROM claims WHERE attributed_to = 'dario-amodei' AND speaker_id != 'dario-amodei'")}
+    assert reported and claim_links(page) >= reported
+    assert 'reported by others as ダリオ・アモデイ' in page
     # topic groups with their counts, counted here with SQL
     scaling = db.execute("""SELECT count(*) FROM claim_topics ct JOIN claims c ON c.id = ct.claim_id
                             WHERE c.speaker_id = 'dario-amodei' AND ct.topic_id = 'scaling-laws'""").fetchone()[0]

@@ -154,6 +154,13 @@ def speaker_page(conn: sqlite3.Connection, speaker_id: str, words: int = 30) -> 
     for group in ordered:
         group["claims"].sort(key=lambda c: order[c["id"]])
     untagged = [c for c in claims if c["id"] not in topical]
+    # what others wrote as this person's view (the lead's "…とアモデイ氏は考えている")
+    reported = rows(conn, f"""
+        SELECT c.id, c.text, c.kind, {certainty_expr(conn)} AS certainty, sec.number AS section, sp.name AS reporter
+        FROM claims c JOIN documents d ON d.id = c.document_id JOIN speakers sp ON sp.id = c.speaker_id
+        LEFT JOIN sections sec ON sec.id = c.section_id
+        WHERE c.attributed_to = ? AND c.speaker_id != ? ORDER BY d.published_on, c.document_id, c.position""",
+                    (speaker_id, speaker_id))
     counts = Counter(c["certainty"] for c in claims)
     analogies = rows(conn, """
         SELECT a.document_id, a.id, a.source_domain, a.source_domain_en, a.target_en,
@@ -176,7 +183,7 @@ def speaker_page(conn: sqlite3.Connection, speaker_id: str, words: int = 30) -> 
                               JOIN documents d ON d.id = s.document_id WHERE s.speaker_id = ?
                               GROUP BY d.id ORDER BY d.published_on, d.id""", (speaker_id,))
     return {
-        "speaker": speaker, "claims": claims, "groups": ordered, "untagged": untagged,
+        "speaker": speaker, "claims": claims, "groups": ordered, "untagged": untagged, "reported": reported,
         "certainty": [{"level": lvl, "count": counts.get(lvl, 0)} for lvl in CERTAINTY_LEVELS],
         "analogies": analogies, "words": frequencies, "documents": documents,
     }

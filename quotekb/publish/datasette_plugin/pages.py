@@ -51,6 +51,7 @@ QUESTIONS = [
     ("/quotekb/speakers/dario-amodei", "What did one speaker say, topic by topic?"),
     ("/quotekb/speaker_summary", "Turns, claims, hedging and top topics per speaker"),
     ("/quotekb/search?q=電気", "Where is 電気 (electricity) mentioned? Full-text search"),
+    ("/quotekb/search_all?q=google", "Where does google appear, headings and key points included?"),
     ("/quotekb/kwic?q=スケーリング則", "How is スケーリング則 used? Keyword in context"),
     ("/quotekb/analogy_candidates", "Which comparisons belong to no declared frame yet?"),
 ]
@@ -172,6 +173,10 @@ def render_cell(row, value, column, table, database, datasette, request):
     is_query_or_view = table is None or table in VIEWS
     if not is_query_or_view:
         return None
+    if column == "sentence_id" and "document_id" in row.keys() and row["document_id"]:
+        # a sentence is best read where it stands: its anchor in the reader view
+        href = f"{row_url(database, 'documents', row['document_id'])}#s-{escape(value)}"
+        return Markup(f'<a href="{href}" title="in the reader view">{escape(value)}</a>')
     if column in ("analogy", "analogy_id") and "document_id" in row.keys() and row["document_id"]:
         # analogies are keyed by (document_id, id)
         pk = f"{tilde_encode(str(row['document_id']))},{tilde_encode(str(value))}"

@@ -170,8 +170,25 @@
     apply();
   }
 
+  // claim card: a copy button on each citation
+  function copyButtons() {
+    if (!navigator.clipboard) return; // only in a secure context (https or localhost)
+    document.querySelectorAll("pre[data-copy]").forEach(function (pre) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "qk-copy";
+      button.textContent = "copy";
+      var text = pre.textContent;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(text).then(function () { button.textContent = "copied"; });
+      });
+      pre.appendChild(button);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     readerFilters();
     drawCharts();
+    copyButtons();
   });
 })();
