@@ -200,3 +200,14 @@ async def test_home_page_asks_the_tour_questions_and_hides_technical_tables(ds):
     assert {"lexemes", "morphemes", "segments", "sentences_fts"} <= hidden
     # hidden, yet reachable
     assert (await ds.client.get("/quotekb/segments")).status_code == 200
+
+
+async def test_charts_of_one_article_by_its_id(ds):
+    response = await ds.client.get("/quotekb/-/charts", params={"document": SEED_ID})
+    assert response.status_code == 200 and f'id="doc-{SEED_ID}"' in response.text
+    assert (await ds.client.get("/quotekb/-/charts", params={"document": "nope"})).status_code == 404
+
+
+async def test_database_page_asks_the_questions_too(ds):
+    page = (await ds.client.get("/quotekb")).text
+    assert "Questions to ask" in page and 'href="/quotekb/search_all?q=google"' in page

@@ -88,10 +88,17 @@ def analogy_timeline(conn: sqlite3.Connection, database: str, document_id: str) 
             "length": length, "ticks": [{"label": f"{s['number']:02d}", "at": s["start"]} for s in sections]}
 
 
-def load(conn: sqlite3.Connection, database: str) -> dict:
+ALL_DOCUMENTS_UP_TO = 5  # more articles than this: one article's charts at a time, chosen by ?document=
+
+
+def load(conn: sqlite3.Connection, database: str, document_id: str | None = None) -> dict:
     documents = rows(conn, "SELECT id, title, published_on FROM documents ORDER BY published_on, id")
-    for doc in documents:
+    if document_id:
+        shown = [d for d in documents if d["id"] == document_id]
+    else:
+        shown = documents if len(documents) <= ALL_DOCUMENTS_UP_TO else documents[:1]
+    for doc in shown:
         doc["sections"] = claims_by_section(conn, database, doc["id"])
         doc["timeline"] = analogy_timeline(conn, database, doc["id"])
     return {"heatmap": topic_speaker(conn, database), "certainty": certainty_by_speaker(conn, database),
-            "documents": documents}
+            "documents": shown, "all_documents": documents if len(documents) > 1 else []}

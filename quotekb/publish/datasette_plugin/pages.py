@@ -8,6 +8,7 @@ sit beside the search and SQL-function hooks without sharing their names.
 from __future__ import annotations
 
 import json
+import sqlite3
 from urllib.parse import quote
 
 from datasette import hookimpl
@@ -112,7 +113,10 @@ async def charts_page(datasette, request):
     if not await datasette.allowed(action="view-database", resource=DatabaseResource(database=database),
                                    actor=request.actor):
         return Response.html("Forbidden", status=403)
-    data = await db.execute_fn(lambda conn: charts.load(conn, database))
+    document_id = request.args.get("document") or None
+    data = await db.execute_fn(lambda conn: charts.load(conn, database, document_id))
+    if document_id and not data["documents"]:
+        return Response.html("Document not found", status=404)
     return Response.html(await datasette.render_template(
         "quotekb_charts.html",
         {"database": database, "charts": data, "charts_json": Markup(json.dumps(data, ensure_ascii=False)
@@ -191,13 +195,22 @@ def render_cell(row, value, column, table, database, datasette, request):
 
 @hookimpl
 def top_homepage(datasette, request):
+    names = [name for name in datasette.databases if not name.startswith("_")]
+    return _questions(datasette, names[0]) if names else None
+
+
+@hookimpl
+def top_database(datasette, request, database):
+    return _questions(datasette, database)
+
+
+def _questions(datasette, database: str):
     async def inner():
-        names = [name for name in datasette.databases if not name.startswith("_")]
-        if not names:
+        try:
+            first = await datasette.get_database(database).execute(
+                "SELECT id FROM documents ORDER BY published_on, id LIMIT 1")
+        except sqlite3.Error:  # not a quotekb database: no questions to ask of it
             return ""
-        database = names[0]
-        first = await datasette.get_database(database).execute(
-            "SELECT id FROM documents ORDER BY published_on, id LIMIT 1")
         document = first.rows[0][0] if first.rows else ""
         items = "".join(
             f'<li><a href="{escape(path.format(document=document).replace("/quotekb/", f"/{database}/", 1))}">'
