@@ -38,6 +38,7 @@ SIZES = [(1366, 768), (1920, 1080)]
 # (name, path, strings the rendered page must show): pages kept from the first check
 CONTENT_PAGES = [
     ("home", "/", ["Questions to ask", "/quotekb/-/charts"]),
+    ("database", "/quotekb", ["Questions to ask", "claims_view"]),
     ("search", "/quotekb/search?q=%E9%9B%BB%E6%B0%97&_hide_sql=1", ["<mark>電気</mark>", "全文検索"]),
     ("search_all", "/quotekb/search_all?q=google&_hide_sql=1",
      ["<mark>google</mark>は人工知能時代のベル研究所", "heading"]),
@@ -162,6 +163,12 @@ def run(checker: Checker, exp: dict) -> None:
             if index == 0 and width == SIZES[0][0]:
                 b.evaluate("document.querySelectorAll('h2.qk-section')[1].scrollIntoView()")
                 checker.shot("reader-filtered", size)
+                b.evaluate("""(() => { const f = document.querySelector('.qk-filters'); f.kind.value = '';
+                    f.hide.checked = false; f.dispatchEvent(new Event('change'));
+                    document.querySelector('.qk-kp-intro').scrollIntoView(); })()""")
+                checker.shot("reader-keypoints", size)
+                b.evaluate("document.querySelector('h2.qk-section').scrollIntoView()")
+                checker.shot("reader-section", size)
 
         if width == SIZES[0][0]:
             # without JavaScript the article still reads: text, claim links; the filters stay hidden
