@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter
 
 from quotekb.publish.datasette_plugin.sql import CERTAINTY_LEVELS, certainty_expr, has_table, one, rows
 
 CONTEXT_SENTENCES = 2  # sentences shown before and after a claim
+GROUP_LIMIT = 100  # claims listed per topic on a speaker page; the rest are one link away
 QUOTE_CONTEXT = 32  # prefix/suffix characters of the TextQuoteSelector, as in `quotekb export claims`
 # cue categories of claims.cues that are words of the sentence, and how the card marks them
 CUE_CLASSES = {"hedged": "cue-hedge", "certainty": "cue-certain", "kind": "cue-kind"}
@@ -132,58 +132,68 @@ def claim_card(conn: sqlite3.Connection, claim_id: str, base_url: str = "") -> d
 
 
 def speaker_page(conn: sqlite3.Connection, speaker_id: str, words: int = 30) -> dict | None:
+    """Everything is counted and cut in SQL: a speaker of a large corpus has tens of
+    thousands of claims, and the page lists at most GROUP_LIMIT per group."""
     speaker = one(conn, "SELECT * FROM speakers WHERE id = ?", (speaker_id,))
     if speaker is None:
         return None
-    claims = rows(conn, f"""
-        SELECT c.id, c.text, c.kind, c.document_id, c.sentence_id, c.attributed_to, {certainty_expr(conn)} AS certainty,
-               sec.number AS section, d.published_on
-        FROM claims c JOIN documents d ON d.id = c.document_id LEFT JOIN sections sec ON sec.id = c.section_id
-        WHERE c.speaker_id = ? ORDER BY d.published_on, c.document_id, c.position""", (speaker_id,))
-    by_claim = {c["id"]: c for c in claims}
-    links = rows(conn, """SELECT ct.claim_id, t.id, t.label_ja, t.label_en FROM claim_topics ct
-                          JOIN topics t ON t.id = ct.topic_id JOIN claims c ON c.id = ct.claim_id
-                          WHERE c.speaker_id = ?""", (speaker_id,))
+    certainty = certainty_expr(conn)
+    order = "d.published_on, c.document_id, c.position"
+    claim_columns = f"c.id, c.text, c.kind, {certainty} AS certainty, sec.number AS section"
+    claim_joins = "JOIN documents d ON d.id = c.document_id LEFT JOIN sections sec ON sec.id = c.section_id"
+    tagged = rows(conn, f"""
+        SELECT * FROM (
+          SELECT t.id AS topic_id, t.label_ja, t.label_en, {claim_columns},
+                 row_number() OVER (PARTITION BY t.id ORDER BY {order}) AS n,
+                 count(*) OVER (PARTITION BY t.id) AS total
+          FROM claim_topics ct JOIN topics t ON t.id = ct.topic_id JOIN claims c ON c.id = ct.claim_id {claim_joins}
+          WHERE c.speaker_id = ?)
+        WHERE n <= ? ORDER BY total DESC, topic_id, n""", (speaker_id, GROUP_LIMIT))
     groups: dict[str, dict] = {}
-    for link in links:
-        group = groups.setdefault(link["id"], {"topic": link, "claims": []})
-        group["claims"].append(by_claim[link["claim_id"]])
-    topical = {link["claim_id"] for link in links}
-    ordered = sorted(groups.values(), key=lambda g: (-len(g["claims"]), g["topic"]["id"]))
-    order = {c["id"]: i for i, c in enumerate(claims)}
-    for group in ordered:
-        group["claims"].sort(key=lambda c: order[c["id"]])
-    untagged = [c for c in claims if c["id"] not in topical]
+    for row in tagged:
+        group = groups.setdefault(row["topic_id"], {
+            "topic": {"id": row["topic_id"], "label_ja": row["label_ja"], "label_en": row["label_en"]},
+            "total": row["total"], "claims": []})
+        group["claims"].append(row)
+    untagged = rows(conn, f"""SELECT {claim_columns}, count(*) OVER () AS total FROM claims c {claim_joins}
+                              WHERE c.speaker_id = ?
+                                AND NOT EXISTS (SELECT 1 FROM claim_topics x WHERE x.claim_id = c.id)
+                              ORDER BY {order} LIMIT ?""", (speaker_id, GROUP_LIMIT))
     # what others wrote as this person's view (the lead's "…とアモデイ氏は考えている")
-    reported = rows(conn, f"""
-        SELECT c.id, c.text, c.kind, {certainty_expr(conn)} AS certainty, sec.number AS section, sp.name AS reporter
-        FROM claims c JOIN documents d ON d.id = c.document_id JOIN speakers sp ON sp.id = c.speaker_id
-        LEFT JOIN sections sec ON sec.id = c.section_id
-        WHERE c.attributed_to = ? AND c.speaker_id != ? ORDER BY d.published_on, c.document_id, c.position""",
-                    (speaker_id, speaker_id))
-    counts = Counter(c["certainty"] for c in claims)
+    reported = rows(conn, f"""SELECT {claim_columns}, sp.name AS reporter, count(*) OVER () AS total
+                              FROM claims c {claim_joins} JOIN speakers sp ON sp.id = c.speaker_id
+                              WHERE c.attributed_to = ? AND c.speaker_id != ? ORDER BY {order} LIMIT ?""",
+                    (speaker_id, speaker_id, GROUP_LIMIT))
+    counts = dict(conn.execute(f"SELECT {certainty}, count(*) FROM claims c WHERE c.speaker_id = ? GROUP BY 1",
+                               (speaker_id,)).fetchall())
     analogies = rows(conn, """
-        SELECT a.document_id, a.id, a.source_domain, a.source_domain_en, a.target_en,
-               CASE WHEN a.proposed_by = :sp THEN 1 ELSE 0 END AS proposed,
-               (SELECT group_concat(x, '; ') FROM (SELECT coalesce(m.stance, 'no stance')
-                       || coalesce(' «' || m.stance_cue || '»', '') AS x
-                  FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id
-                  WHERE m.document_id = a.document_id AND m.analogy_id = a.id AND m.speaker_id = :sp
-                    AND m.role = 'response' ORDER BY s.position)) AS responses,
-               (SELECT count(*) FROM analogy_mentions m WHERE m.document_id = a.document_id
-                  AND m.analogy_id = a.id AND m.speaker_id = :sp) AS mentions
-        FROM analogies a
-        WHERE a.proposed_by = :sp OR EXISTS (SELECT 1 FROM analogy_mentions m WHERE m.document_id = a.document_id
-              AND m.analogy_id = a.id AND m.speaker_id = :sp)
-        ORDER BY a.document_id, a.id""", {"sp": speaker_id})
-    frequencies = rows(conn, """SELECT normalized_form, pos, occurrences, per_thousand_words
-                                FROM speaker_word_frequencies WHERE speaker_id = ?
-                                ORDER BY occurrences DESC, normalized_form LIMIT ?""", (speaker_id, words))
-    documents = rows(conn, """SELECT d.id, d.title, d.published_on, count(*) AS sentences FROM sentences s
-                              JOIN documents d ON d.id = s.document_id WHERE s.speaker_id = ?
-                              GROUP BY d.id ORDER BY d.published_on, d.id""", (speaker_id,))
+        SELECT m.analogy_id AS id, min(m.document_id) AS document_id, a.source_domain, a.source_domain_en,
+               a.target_en, count(DISTINCT m.document_id) AS documents, count(*) AS mentions,
+               sum(m.role = 'proposal') AS proposed, sum(m.role = 'response') AS answered
+        FROM analogy_mentions m JOIN analogies a ON a.document_id = m.document_id AND a.id = m.analogy_id
+        WHERE m.speaker_id = ? GROUP BY m.analogy_id ORDER BY m.analogy_id""", (speaker_id,))
+    stances: dict[str, list[str]] = {}
+    for analogy_id, stance, cue, n in conn.execute(
+            """SELECT analogy_id, stance, stance_cue, count(*) AS n FROM analogy_mentions
+               WHERE speaker_id = ? AND stance IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, n DESC, 2, 3""",
+            (speaker_id,)):
+        label = f"{stance} «{cue}»" if cue else stance
+        stances.setdefault(analogy_id, []).append(label + (f" ×{n}" if n > 1 else ""))
+    for analogy in analogies:
+        analogy["stances"] = stances.get(analogy["id"], [])[:4]
+    # the speaker_word_frequencies view counts every speaker's words first; this counts one
+    frequencies = rows(conn, """
+        SELECT normalized_form, pos, count(*) AS occurrences,
+               round(1000.0 * count(*) / sum(count(*)) OVER (), 1) AS per_thousand_words
+        FROM content_tokens WHERE speaker_id = ?
+        GROUP BY normalized_form, pos ORDER BY occurrences DESC, normalized_form LIMIT ?""", (speaker_id, words))
+    documents = conn.execute("SELECT count(DISTINCT document_id) FROM sentences WHERE speaker_id = ?",
+                             (speaker_id,)).fetchone()[0]
     return {
-        "speaker": speaker, "claims": claims, "groups": ordered, "untagged": untagged, "reported": reported,
+        "speaker": speaker, "claim_count": sum(counts.values()), "documents": documents,
+        "groups": list(groups.values()),
+        "untagged": untagged, "untagged_total": untagged[0]["total"] if untagged else 0,
+        "reported": reported, "reported_total": reported[0]["total"] if reported else 0,
         "certainty": [{"level": lvl, "count": counts.get(lvl, 0)} for lvl in CERTAINTY_LEVELS],
-        "analogies": analogies, "words": frequencies, "documents": documents,
+        "analogies": analogies, "words": frequencies,
     }
