@@ -211,3 +211,28 @@ async def test_charts_of_one_article_by_its_id(ds):
 async def test_database_page_asks_the_questions_too(ds):
     page = (await ds.client.get("/quotekb")).text
     assert "Questions to ask" in page and 'href="/quotekb/search_all?q=google"' in page
+
+
+PAGES_WITH_LINKS = [
+    "/quotekb/claims_view", "/quotekb/claims", "/quotekb/analogy_overview", "/quotekb/topic_by_speaker",
+    "/quotekb/speaker_summary", "/quotekb/claims_by_topic?topic=scaling-laws", "/quotekb/search?q=電気",
+    "/quotekb/search_all?q=google", "/quotekb/kwic?q=鉄鋼", "/quotekb/substring?q=太陽光",
+    "/quotekb/analogy_candidates", "/quotekb/topic_speaker",
+    f"/quotekb/documents/{SEED_ID}", "/quotekb/speakers/dario-amodei", "/quotekb/-/charts", "/",
+]
+
+
+@pytest.mark.parametrize("path", PAGES_WITH_LINKS)
+async def test_every_link_to_a_row_or_page_opens(ds, path):
+    page = (await ds.client.get(path)).text
+    hrefs = {html.unescape(h).split("#")[0] for h in re.findall(r'href="(/[^"]*)"', page)}
+    # rows, pages and filtered tables; sort links and static files are Datasette's own
+    targets = sorted(h for h in hrefs if h and "/-/static" not in h and "_sort" not in h and ".json" not in h
+                     and "?sql=" not in h)
+    assert targets
+    broken = []
+    for href in targets[:80]:
+        response = await ds.client.get(href)
+        if response.status_code != 200:
+            broken.append((href, response.status_code))
+    assert broken == []

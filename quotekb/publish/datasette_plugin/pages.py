@@ -31,7 +31,7 @@ ROW_PAGES = {
 # foreign keys of tables itself; views and stored queries get these links here.
 ID_COLUMNS = {
     "claim_id": "claims", "sentence_id": "sentences", "document_id": "documents", "speaker_id": "speakers",
-    "attributed_to": "speakers", "proposed_by": "speakers", "turn_id": "turns", "topic_id": "topics",
+    "attributed_to": "speakers", "turn_id": "turns", "topic_id": "topics",
     "topic": "topics", "section_id": "sections", "entity_id": "entities",
 }
 # what the `id` column of these views and stored queries is an id of
