@@ -160,6 +160,10 @@ def run(checker: Checker, exp: dict) -> None:
                 return document.querySelectorAll('.qk-claim[data-claim]:not(.qk-off)').length; })()""")
             checker.check("reader", size, f"kind filter keeps {want['predictions']} predictions",
                           shown == want["predictions"], shown)
+            jumped = b.evaluate("""(() => { document.querySelector('.qk-next').click();
+                const a = document.activeElement, r = a.getBoundingClientRect();
+                return a.dataset.kind === 'prediction' && r.top > 0 && r.bottom < window.innerHeight; })()""")
+            checker.check("reader", size, "next jumps to a matching claim in view", jumped)
             if index == 0 and width == SIZES[0][0]:
                 b.evaluate("document.querySelectorAll('h2.qk-section')[1].scrollIntoView()")
                 checker.shot("reader-filtered", size)

@@ -167,6 +167,14 @@
       count.textContent = active ? hits + " of " + total + " claims" : total + " claims";
     }
     form.addEventListener("change", apply);
+    form.querySelector(".qk-next").addEventListener("click", function () {
+      // the first matching claim below the sticky filter bar, else back to the first one
+      var shown = Array.prototype.filter.call(document.querySelectorAll(".qk-reader .qk-claim[data-claim]"),
+        function (c) { return !c.classList.contains("qk-off"); });
+      var below = form.getBoundingClientRect().bottom + 8;
+      var next = shown.find(function (c) { return c.getBoundingClientRect().top > below + 4; }) || shown[0];
+      if (next) { next.scrollIntoView({ block: "center" }); next.focus(); }
+    });
     apply();
   }
 
