@@ -79,6 +79,7 @@ def claim_card(conn: sqlite3.Connection, claim_id: str, base_url: str = "") -> d
                     "FROM documents WHERE id = ?", (claim["document_id"],))
     author = one(conn, "SELECT * FROM speakers WHERE id = ?", (doc["author"],)) if doc["author"] else None
     section = one(conn, "SELECT * FROM sections WHERE id = ?", (claim["section_id"],)) if claim["section_id"] else None
+    turn_kind = conn.execute("SELECT kind FROM turns WHERE id = ?", (claim["turn_id"],)).fetchone()[0]
     context = rows(conn, """
         SELECT s.id, s.position, s.kind, s.text, s.speaker_id, sp.name AS speaker, c.id AS claim_id
         FROM sentences s JOIN speakers sp ON sp.id = s.speaker_id LEFT JOIN claims c ON c.sentence_id = s.id
@@ -119,7 +120,7 @@ def claim_card(conn: sqlite3.Connection, claim_id: str, base_url: str = "") -> d
              f"{where}. {url} (quotekb {claim['id']}, characters {start}-{end})")
     return {
         "claim": claim, "speaker": speaker, "attributed": attributed, "document": doc, "author": author,
-        "section": section, "before": [s for s in context if s["position"] < claim["position"]],
+        "section": section, "turn_kind": turn_kind, "before": [s for s in context if s["position"] < claim["position"]],
         "after": [s for s in context if s["position"] > claim["position"]], "topics": topics,
         "analogies": analogies, "key_point": key_point, "quotes": quotes, "cues": cues,
         "cue_parts": cue_parts(claim["text"], cues, rows(conn, "SELECT dictionary_form, normalized_form, start, "
