@@ -168,6 +168,7 @@ CREATE TABLE mentions (
 	unit VARCHAR NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
+	CONSTRAINT ck_unit_enum CHECK (unit IN ('sentence', 'heading', 'key_point')), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(entity_id) REFERENCES entities (id), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id)

@@ -11,6 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from quotekb.ingest.knowledge import Entity
+from quotekb.knowledge.layer import DocumentContext, layer
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,15 @@ def compile_entities(entities: list[Entity]) -> EntityMatcher | None:
         re.compile(f"(?=[{firsts}])(?:{'|'.join(parts)})", re.IGNORECASE),
         {f"v{i}": entity for i, (_v, entity) in enumerate(variants)},
     )
+
+
+@layer("mentions", reads=("sentences", "sections", "key_points"), writes=("mentions",))
+def mentions(ctx: DocumentContext) -> dict[str, list[dict]]:
+    # section headings and key points are not sentences, but entities are named there too
+    units = [("heading", s["heading_start"], s["heading_end"]) for s in ctx.rows["sections"]]
+    units += [("key_point", k["start"], k["end"]) for k in ctx.rows["key_points"]]
+    return {"mentions": mention_rows(ctx.knowledge.entity_pattern, ctx.document_id, ctx.rows["sentences"],
+                                     ctx.article.text, units)}
 
 
 def mention_rows(matcher: EntityMatcher | None, document_id: str, sentences: list[dict], text: str,
