@@ -37,12 +37,12 @@
 
   // topic x speaker: one square per pair with claims, darker with more claims
   function heatmap(box, d) {
-    var cell = 34, left = 250, top = 96, w = left + cell * d.columns.length + 20, h = top + cell * d.rows.length + 10;
+    var cell = 40, left = 250, top = 110, w = left + cell * d.columns.length + 20, h = top + cell * d.rows.length + 10;
     var svg = svgFor(box, w, h, "claims per topic and speaker");
     var max = Math.max.apply(null, d.cells.map(function (c) { return c.n; }).concat([1]));
     d.columns.forEach(function (c, i) {
       text(svg, left + cell * i + cell / 2, top - 8, c.label, { "class": "qk-axis", transform:
-        "rotate(-35 " + (left + cell * i + cell / 2) + " " + (top - 8) + ")" });
+        "rotate(-45 " + (left + cell * i + cell / 2) + " " + (top - 8) + ")" });
     });
     d.rows.forEach(function (r, j) {
       text(svg, left - 8, top + cell * j + cell / 2 + 4, r.label, { "class": "qk-axis", "text-anchor": "end" });
