@@ -126,6 +126,7 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
     from quotekb.publish.serve import default_workers, run, stale_reason
     from quotekb.store.build import build as run_build
 
+    _check_port(host, port)  # before anything is printed or built
     if db_path.suffix != ".db" or db_path.stem != "quotekb":
         # Datasette names the database after the file, and datasette.yaml configures "quotekb"
         raise InputError(db_path, "the served database must be named quotekb.db",
@@ -140,6 +141,22 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
     workers = workers or default_workers()
     click.echo(f"serving http://{host}:{port}/quotekb ({workers} worker{'s' if workers > 1 else ''})")
     run(db_path, host, port, config_path, metadata_path, workers, cache_mb)
+
+
+def _check_port(host: str, port: int) -> None:
+    """A port out of range or already taken is one error line, not Datasette's traceback."""
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise InputError(None, f"--port {port} is not a TCP port", "pass a number from 1 to 65535, e.g. --port 8001")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # as uvicorn does: a port left in TIME_WAIT by a stopped server is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise InputError(None, f"cannot listen on {host}:{port} ({error.strerror or error})",
+                             "stop the program using it or pass another --port") from None
 
 
 @cli.command()

@@ -30,6 +30,7 @@ QUOTE_ATTRIBUTIONS = (
     "subject_before", "subject_after", "previous_sentence_subject", "next_sentence_subject",
     "parenthetical", "anaphora", "headline_echo", "transcript_turn", "none",
 )
+TEXT_UNITS = ("sentence", "heading", "key_point")  # where an entity mention stands
 
 # the names the corpus YAML schema uses for them
 BY_NAME: dict[str, tuple[str, ...]] = {
@@ -47,4 +48,5 @@ BY_NAME: dict[str, tuple[str, ...]] = {
     "article_forms": ARTICLE_FORMS,
     "quote_kinds": QUOTE_KINDS,
     "quote_attributions": QUOTE_ATTRIBUTIONS,
+    "text_units": TEXT_UNITS,
 }

@@ -48,6 +48,9 @@ def content(db: Path) -> dict[str, list[tuple]]:
                 "SELECT m.document_id, m.analogy_id, m.role, coalesce(m.stance, ''), s.position, s.text "
                 "FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id").fetchall()),
             "tokens": conn.execute("SELECT count(*), sum(start), sum(length(surface)) FROM tokens").fetchall(),
+            # headings and key points are indexed at the end of the build (store/units.py)
+            "units": conn.execute("SELECT document_id, unit, start, \"end\", terms, spans FROM units_fts "
+                                  "ORDER BY 1, 2, 3").fetchall(),
             "search": conn.execute(
                 "SELECT rowid FROM sentences_trigram WHERE sentences_trigram MATCH '\"太陽光\"' ORDER BY 1").fetchall()
             and conn.execute(
