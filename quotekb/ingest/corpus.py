@@ -207,7 +207,8 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
         if speaker_id not in speakers:
             raise InputError(yaml_path, f"alias {alias!r} names unknown speaker {speaker_id!r}",
                              "use an id from corpus/speakers.yaml", line=line_of(meta, ("aliases", alias)))
-    labels = dict(meta["transcript"].get("labels") or {})
+    transcript = meta.setdefault("transcript", {})  # optional: auto-detected layouts, no labels
+    labels = dict(transcript.get("labels") or {})
     for label, speaker_id in labels.items():
         if speaker_id not in speakers:
             raise InputError(
@@ -216,7 +217,7 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
                 line=line_of(meta, ("transcript", "labels", label)),
             )
     for key in ("interviewer", "interviewee"):
-        speaker_id = meta["transcript"].get(key)
+        speaker_id = transcript.get(key)
         if speaker_id is not None and speaker_id not in speakers:
             raise InputError(
                 yaml_path, f"unknown speaker {speaker_id!r} as transcript {key}",
