@@ -95,6 +95,8 @@ class Resolver:
                 self.registry.setdefault(_squeeze(name), set()).add(speaker.id)
             self.full_names.setdefault(speaker.name, set()).add(speaker.id)
 
+        self.conflicts: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
     def define(self, alias: str, speaker_id: str) -> None:
         self.defined[alias] = speaker_id
 
@@ -107,6 +109,17 @@ class Resolver:
             for table, how in ((self.yaml, "yaml"), (self.defined, "defined"), (self.article_aliases, "alias")):
                 if form in table:
                     return frozenset({table[form]}), how
+        for index, form in enumerate(forms):
+            if form in self.registry:
+                ids = frozenset(self.registry[form])
+                # the label as written names one person, what is left after its title
+                # another (岡本社長 an alias of 藤原, 岡本 the surname of 岡本昭彦)
+                for other in forms[index + 1:]:
+                    alt = self.registry.get(other) or {sid for name, named in self.registry.items()
+                                                       if len(other) >= 2 and name.startswith(other) for sid in named}
+                    if set(alt) - ids:
+                        self.conflicts[label] = (ids, frozenset(alt))
+                break
         for form in forms:
             if form in self.registry:
                 return frozenset(self.registry[form]), "name" if form == label else "title"
@@ -139,6 +152,7 @@ class Classifier:
     def __init__(self, resolver: Resolver, layouts: frozenset[str]):
         self.resolver = resolver
         self.layouts = layouts
+        self.unknown_inline: list[str] = []  # label-like words inside lines that name nobody
 
     def on(self, layout: str) -> bool:
         return layout in self.layouts
@@ -181,10 +195,10 @@ class Classifier:
             if m:
                 name = _before_colon(m.group("name")).strip(SPACES)
                 ids, how = resolve(name)
-                if ids:
+                if ids or m.end() >= len(line):
+                    # unresolved and alone: (拍手), or a speaker the registry lacks; the
+                    # parser decides from what surrounds it
                     return Start("paren", "speaker", ids, name, m.end(), m.end(), how, alone=m.end() >= len(line))
-                if m.end() >= len(line):
-                    return None  # (拍手), (写真): a stage direction or caption
         m = NAMED.match(line)
         if not m:
             return None
@@ -202,6 +216,8 @@ class Classifier:
             if not self.on("press"):
                 return None
             ids, how = resolve(name)
+            if not ids and _title_after(name) and len(name) <= 12:
+                return Start("press", "speaker", ids, name, len(name), len(name), how)  # names nobody
             if not ids or how == "surname" and not _title_after(name):
                 return None  # 「 after any other words is a quotation, not a label
             return Start("press", "speaker", ids, name, len(name), len(name), how)
@@ -217,7 +233,8 @@ class Classifier:
                 return None
             ids = self.resolver.exact(name) if not self._declared(name) else resolve(name)[0]
             if not ids:
-                return None
+                # names nobody: a label only if it repeats like one (the parser decides)
+                return Start("label-space", "speaker", ids, name, m.start("sep"), end, "none") if len(name) <= 6 else None
             rest = line[end:]
             if rest.startswith(TITLES):
                 return None  # 山田太郎 さんの…: the honorific belongs to the name
@@ -229,8 +246,9 @@ class Classifier:
         if not self.on("label-line"):
             return None
         ids, how = resolve(name)
-        if not ids or how == "surname":
+        if how == "surname" or not ids and len(name) > 12:
             return None  # a short line is a label only when it is exactly a registered name
+        # unresolved: a heading, a caption, or a speaker the registry lacks (the parser decides)
         return Start("label-line", "speaker", ids, name, len(line), len(line), how, bare=True, alone=True)
 
     def _declared(self, name: str) -> bool:
@@ -244,7 +262,9 @@ class Classifier:
         for m in INLINE.finditer(line, offset):
             name = m.group("name")
             ids = self.resolver.exact(name)
-            if len(ids) == 1:
+            if len(ids) != 1:
+                self.unknown_inline.append(name)
+            else:
                 at = m.start("name")
                 label_end = m.end() - at
                 content = label_end + len(line[m.end():]) - len(line[m.end():].lstrip(SPACES))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -238,6 +239,7 @@ class _Parser:
         self.decisions: list[str] = []  # what was decided by rule, for quotekb check
         self.warnings: list[str] = []
         self.answering = _Answering()
+        self.inline_split = False  # turns were found inside a line: unknown labels there are refused
 
     def _role(self, key: str) -> str | None:
         """interviewer/interviewee: at the top level of the YAML or under transcript."""
@@ -359,6 +361,7 @@ class _Parser:
                 self.decisions.append(f"line {lines[i].number} {contents[i]!r} is a caption, not a label: {reason}")
         self.marks = marks
         self.contents = contents
+        self.refuse_unknown(lines, contents, marks, first)
         # short lines between turns: a run of them ending right before a turn start
         self.between = [False] * len(contents)
         following_start = False
@@ -372,9 +375,44 @@ class _Parser:
                 following_start = True
                 continue
             # a label-like line that names nobody (出典: 資料A) stays text
-            candidate = (i in self.captions or self._heading_like(c) and marks[i] is None) and c not in self.credit_names
+            text_like = marks[i] is None or not marks[i].speaker_ids and (marks[i].layout not in STRONG or marks[i].bare)
+            candidate = (i in self.captions or self._heading_like(c) and text_like) and c not in self.credit_names
             self.between[i] = candidate and following_start
             following_start = self.between[i]
+
+    def refuse_unknown(self, lines: list[Line], contents: list[str], marks: list[Start | None], first: int) -> None:
+        """A line shaped like the article's own labels that names nobody registered is
+        refused: taken as text, its words would go to whoever spoke before."""
+        resolved = [m for m in marks if m is not None and m.speaker_ids and m.role == "speaker"]
+        used = {(m.layout, m.bare) for m in resolved}
+        starts = Counter(m.label for m in marks if m is not None and not m.speaker_ids and m.layout == "label-space")
+        for i, m in enumerate(marks):
+            if m is None or m.speaker_ids or m.role != "speaker":
+                continue
+            prev = next((j for j in range(i - 1, first - 1, -1) if contents[j]), None)
+            after = self._next(contents, i)
+            before_question = after is not None and marks[after] is not None and marks[after].role == "question"
+            after_marker = prev is not None and marks[prev] is not None and marks[prev].role != "speaker" and (
+                marks[prev].alone)
+            speech_follows = after is not None and not self._heading_like(contents[after])
+            reason = None
+            if m.layout == "paren" and m.alone and (("paren", False) in used or before_question or after_marker):
+                reason = "the article's labels are written this way" if ("paren", False) in used else (
+                    "it stands next to a question or answer mark")
+            elif m.layout == "label-line" and m.bare and ("label-line", True) in used and speech_follows and (
+                    strip_title(m.label) != m.label or contents.count(contents[i]) >= 2):
+                reason = "the article's labels are names alone on their lines"
+            elif m.layout == "label-space" and ("label-space", False) in used and starts[m.label] >= 2:
+                reason = f"it starts {starts[m.label]} lines like the article's labels"
+            elif m.layout == "press" and ("press", False) in used:
+                reason = "the article's answers are written this way"
+            if reason:
+                raise self.error(
+                    lines[i], f"{m.label!r} looks like a speaker label ({reason}) but names nobody in "
+                    "corpus/speakers.yaml",
+                    f"add the person to corpus/speakers.yaml (name, or aliases: [{m.label}]) or map it under "
+                    f"transcript.labels ('labels: {_as_yaml({m.label: '<speaker id>'})}')",
+                )
 
     def _next(self, contents: list[str], i: int) -> int | None:
         return next((j for j in range(i + 1, len(contents)) if contents[j]), None)
@@ -437,7 +475,9 @@ class _Parser:
             raise self.error(line, f"label {mark.label!r} names more than one speaker: "
                              f"{' and '.join(sorted(mark.speaker_ids))}",
                              f"say which under transcript.labels, e.g. 'labels: {_as_yaml({mark.label: sorted(mark.speaker_ids)[0]})}'")
-        strong = mark.layout in STRONG and (mark.layout != "label-line" or text.rstrip(SPACES).endswith(tuple(COLONS)))
+        if mark.layout not in STRONG:
+            return  # names alone, (…), 名前 text: refused in prepare() when shaped like the labels
+        strong = mark.layout != "label-line" or text.rstrip(SPACES).endswith(tuple(COLONS))
         used = {m.layout for m in self.marks if m is not None and m.speaker_ids and m.role == "speaker" and not m.bare}
         same_layout = mark.layout in used or mark.layout in ("label-colon", "label-line") and (
             {"label-colon", "label-line"} & used)
@@ -466,6 +506,9 @@ class _Parser:
                 turn.label = mark.label
                 turn.marker_only = False
                 self.decisions.append(f"line {line.number}: the {turn.role} above is by {speaker} ({mark.label})")
+                if turn.role == "answer" and speaker == self.interviewee:
+                    self.warnings.append(f"line {line.number}: an answer is labeled {mark.label!r}, the interviewee, "
+                                         "although unlabeled answers are theirs anyway: is interviewee right?")
             else:
                 turn = self.new_turn(speaker, mark.label, line, section)
             if not turn.is_question:
@@ -501,7 +544,17 @@ class _Parser:
         """The spoken text after a label: to the turn, split where a label starts inside the line."""
         if offset >= len(content):
             return
-        for at, inner in self.classifier.inline_starts(content, offset):
+        unknown = len(self.classifier.unknown_inline)
+        inline = self.classifier.inline_starts(content, offset)
+        if inline and len(self.classifier.unknown_inline) > unknown or self.inline_split and inline == [] and (
+                len(self.classifier.unknown_inline) > unknown):
+            name = self.classifier.unknown_inline[-1]
+            raise self.error(line, f"{name!r} inside the line looks like a speaker label, as others on this page, "
+                             "but names nobody in corpus/speakers.yaml",
+                             f"add the person to corpus/speakers.yaml (name, or aliases: [{name}]) or map it under "
+                             f"transcript.labels ('labels: {_as_yaml({name: '<speaker id>'})}')")
+        self.inline_split = self.inline_split or bool(inline)
+        for at, inner in inline:
             self.seg("turn", line.start + offset, line.start + len(content[:at].rstrip(SPACES)), line)
             self.turn.paragraphs.append((line.start + offset, line.start + len(content[:at].rstrip(SPACES))))
             self.seg("speaker_label", line.start + at, line.start + at + inner.label_end, line)
@@ -652,6 +705,18 @@ class _Parser:
         for a, b in zip(interview, interview[1:], strict=False):
             if a.is_question and b.is_question and a.speaker_id == b.speaker_id:
                 self.warnings.append(f"line {b.line}: two questions in a row with no answer")
+            elif a.speaker_id == b.speaker_id and b.label and a.label != b.label:
+                self.warnings.append(f"line {b.line}: {b.label!r} and {a.label or 'the turn before'!r} both name "
+                                     f"{b.speaker_id}, one after the other: is each label mapped to the right person?")
+        askers = {t.speaker_id for t in interview if t.is_question}
+        answerers = {t.speaker_id for t in interview if not t.is_question and t.speaker_id != self.interviewer}
+        for sid in sorted(askers & answerers):
+            self.warnings.append(f"{sid} both asks the marked questions and answers them: check interviewer, "
+                                 "interviewee and the aliases")
+        for label, (ids, alt) in self.resolver.conflicts.items():
+            if label in self.labels_used:
+                self.warnings.append(f"label {label!r} is registered for {', '.join(sorted(ids))} but also reads as "
+                                     f"{', '.join(sorted(alt))}: check the aliases in corpus/speakers.yaml")
         for turn in interview:
             for start, end in turn.paragraphs[1:]:
                 head = self.text[start:end]

@@ -62,3 +62,32 @@ def spoken(text: str) -> str:
     """A turn's text as the expectations quote it: one opening 「 dropped."""
     text = text.lstrip(" \u3000\u00a0")
     return text[1:] if text.startswith(OPENING_QUOTES) else text
+
+
+def mutations(slug: str) -> list[tuple[str, list[dict], dict]]:
+    """One wrong or missing piece of YAML at a time: (what, speakers, article YAML)."""
+    exp = expected(slug)
+    speakers, meta = exp["speakers"], minimal_meta(exp)
+    speaking = {t["speaker"] for t in exp["turns"]}
+    out = []
+    for sp in speakers:
+        if sp["id"] in speaking:
+            out.append((f"speaker {sp['id']} missing", [s for s in speakers if s is not sp], meta))
+        for alias in sp.get("aliases", []):
+            rest = [a for a in sp["aliases"] if a != alias]
+            out.append((f"alias {alias} of {sp['id']} missing",
+                        [{**s, "aliases": rest} if s is sp else s for s in speakers], meta))
+            for other in speakers:
+                if other is sp:
+                    continue
+                moved = [{**s, "aliases": rest} if s is sp else
+                         {**s, "aliases": [*s.get("aliases", []), alias]} if s is other else s for s in speakers]
+                out.append((f"alias {alias} given to {other['id']} instead of {sp['id']}", moved, meta))
+    for key in ("interviewer", "interviewee"):
+        if key in meta:
+            out.append((f"{key} missing", speakers, {k: v for k, v in meta.items() if k != key}))
+        for sp in speakers:
+            if sp["id"] != meta.get(key):
+                out.append((f"{key} {sp['id']} (wrong)" if key in meta else f"{key} {sp['id']} (added)",
+                            speakers, {**meta, key: sp["id"]}))
+    return out
