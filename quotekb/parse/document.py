@@ -435,6 +435,8 @@ class _Parser:
             self.turn = None
             return True
         mark = self.marks[index]
+        if mark is not None and len(mark.speaker_ids) > 1:
+            self.unresolved(mark, line, in_front=self.front_matter)  # names several people: refused
         if mark is not None and (mark.speaker_ids or mark.role != "speaker"):
             self.start_turn(mark, line, content)
             return True
@@ -481,16 +483,18 @@ class _Parser:
         used = {m.layout for m in self.marks if m is not None and m.speaker_ids and m.role == "speaker" and not m.bare}
         same_layout = mark.layout in used or mark.layout in ("label-colon", "label-line") and (
             {"label-colon", "label-line"} & used)
-        if strong and not self.article.labels and (not in_front or same_layout) and len(mark.label) <= 12:
+        if mark.layout == "alias" or strong and not self.article.labels and (not in_front or same_layout) and (
+                len(mark.label) <= 12):
             example = {mark.label: "<speaker id>"}
             raise self.error(
                 line, f"{shown!r} looks like a speaker label but names nobody in corpus/speakers.yaml",
                 f"add the person to corpus/speakers.yaml (name or aliases: [{mark.label}]) or map it under "
                 f"transcript.labels ('labels: {_as_yaml(example)}'); if it is not a label, list the line under boilerplate",
             )
-        if strong or not in_front:
-            self.warnings.append(f"line {line.number}: {shown!r} looks like a label but names nobody registered; "
-                                 f"kept as text")
+        if strong:
+            note = (f"line {line.number}: {shown!r} looks like a label but names nobody registered, kept as text "
+                    f"(if it is one, add 'labels: {_as_yaml({mark.label: '<speaker id>'})}' under transcript)")
+            (self.decisions if in_front else self.warnings).append(note)
 
     def start_turn(self, mark: Start, line: Line, content: str) -> None:
         self.front_matter = False
