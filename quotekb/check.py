@@ -6,10 +6,10 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from quotekb.errors import InputError
 from quotekb.ingest.corpus import load_corpus
 from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
-from quotekb.errors import InputError
 from quotekb.parse.document import ParsedDocument, parse_article
 from quotekb.store.rows import IdAllocator, document_rows
 

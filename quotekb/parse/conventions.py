@@ -21,6 +21,7 @@ refuse it instead of giving the words to the previous speaker.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from quotekb.ingest.corpus import Speaker
@@ -40,7 +41,8 @@ DASH = re.compile(r"^(?:[―—─]{1,2}|-{2}|－{2}|ーー)[ \u3000]*")
 QUESTION = re.compile(r"^(?:[QＱ]|質問)[0-9０-９]{0,3}(?:[ \u3000]*[.．:：)）][ \u3000]*|[ \u3000]+|(?=[(（「『])|$)")
 ANSWER = re.compile(r"^(?:[AＡ]|回答)[0-9０-９]{0,3}(?:[ \u3000]*[.．:：)）][ \u3000]*|[ \u3000]+|(?=[(（「『])|$)")
 ALIAS = re.compile(
-    r"^(?P<name>[^:：()（）「」『』。、]{1,24}?)[ \u3000]*[（(]以下[、,，]?[ \u3000]*[「『]?(?P<alias>[^」』()（）\s]{1,12})"
+    r"^(?P<name>[^:：()（）「」『』。、]{1,24}?)[ \u3000]*[（(]以下[、,，]?[ \u3000]*"
+    r"[「『]?(?P<alias>[^」』()（）\s]{1,12})"
     r"[」』]?[)）](?:[ \u3000]*[:：][ \u3000]*|[ \u3000]+|$)"
 )
 BRACKET = re.compile(r"^【(?P<name>[^】]{1,24})】[ \u3000]*")
@@ -86,21 +88,38 @@ class Resolver:
         self.defined: dict[str, str] = {}
         self.article_aliases = dict(article_aliases)
         self.registry: dict[str, set[str]] = {}
-        self.full_names: dict[str, set[str]] = {}
         for speaker in speakers.values():
             if speaker.id in excluded:
                 continue  # the author and editor: a line with only their name is a byline
             for name in (speaker.name, *speaker.aliases):
                 self.registry.setdefault(name, set()).add(speaker.id)
                 self.registry.setdefault(_squeeze(name), set()).add(speaker.id)
-            self.full_names.setdefault(speaker.name, set()).add(speaker.id)
+        # sorted, so the names a surname begins are one bisect away (the registry is the
+        # whole corpus's, and every line of every article is looked up)
+        self._sorted = sorted(self.registry)
+        self._cache: dict[str, tuple[frozenset[str], str]] = {}
 
         self.conflicts: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     def define(self, alias: str, speaker_id: str) -> None:
         self.defined[alias] = speaker_id
+        self._cache.clear()
+
+    def beginning(self, prefix: str) -> set[str]:
+        """Ids of the registered names and aliases that begin with `prefix`."""
+        ids: set[str] = set()
+        for name in self._sorted[bisect_left(self._sorted, prefix):]:
+            if not name.startswith(prefix):
+                break
+            ids |= self.registry[name]
+        return ids
 
     def resolve(self, label: str) -> tuple[frozenset[str], str]:
+        if label not in self._cache:
+            self._cache[label] = self._resolve(label)
+        return self._cache[label]
+
+    def _resolve(self, label: str) -> tuple[frozenset[str], str]:
         forms = [label, _squeeze(label)]
         stripped = _strip_title(label)
         if stripped != label:
@@ -115,8 +134,7 @@ class Resolver:
                 # the label as written names one person, what is left after its title
                 # another (岡本社長 an alias of 藤原, 岡本 the surname of 岡本昭彦)
                 for other in forms[index + 1:]:
-                    alt = self.registry.get(other) or {sid for name, named in self.registry.items()
-                                                       if len(other) >= 2 and name.startswith(other) for sid in named}
+                    alt = self.registry.get(other) or (self.beginning(other) if len(other) >= 2 else set())
                     if set(alt) - ids:
                         self.conflicts[label] = (ids, frozenset(alt))
                 break
@@ -126,7 +144,7 @@ class Resolver:
         for form in forms:
             if len(form) < 2:
                 continue
-            ids = {sid for name, named in self.registry.items() if name.startswith(form) for sid in named}
+            ids = self.beginning(form)
             if ids:
                 return frozenset(ids), "surname"
         return frozenset(), "none"
@@ -234,7 +252,9 @@ class Classifier:
             ids = self.resolver.exact(name) if not self._declared(name) else resolve(name)[0]
             if not ids:
                 # names nobody: a label only if it repeats like one (the parser decides)
-                return Start("label-space", "speaker", ids, name, m.start("sep"), end, "none") if len(name) <= 6 else None
+                if len(name) > 6:
+                    return None
+                return Start("label-space", "speaker", ids, name, m.start("sep"), end, "none")
             rest = line[end:]
             if rest.startswith(TITLES):
                 return None  # 山田太郎 さんの…: the honorific belongs to the name
@@ -285,9 +305,6 @@ def _title_after(name: str) -> bool:
 
 
 def parse_layouts(convention: str | list[str]) -> frozenset[str]:
+    """The YAML's convention (a name or a list of names) as the set of layouts to try."""
     names = [convention] if isinstance(convention, str) else list(convention)
-    if "auto" in names:
-        return frozenset(LAYOUTS)
-    layouts = set(names)
-    # the seed's label-colon also took "山田 text" with a YAML label
-    return frozenset(layouts)
+    return frozenset(LAYOUTS) if "auto" in names else frozenset(names)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 
 from quotekb.errors import InputError
@@ -245,7 +245,8 @@ class _Parser:
         """interviewer/interviewee: at the top level of the YAML or under transcript."""
         top, nested = self.meta.get(key), self.meta["transcript"].get(key)
         if top and nested and top != nested:
-            raise InputError(self.article.yaml_path, f"{key} is {top!r} at the top level but {nested!r} under transcript",
+            raise InputError(self.article.yaml_path,
+                             f"{key} is {top!r} at the top level but {nested!r} under transcript",
                              f"keep one {key}", line=self.article.line_of_key(key))
         value = top or nested
         if value is not None and value not in self.speakers:
@@ -333,7 +334,8 @@ class _Parser:
             start = self.classifier.label(c) if c and "以下" in c else None
             if start and start.layout == "alias" and start.defines and start.speaker_id:
                 self.resolver.define(start.defines, start.speaker_id)
-                self.decisions.append(f"label {start.defines} defined in the text as {start.speaker_id} ({start.label})")
+                self.decisions.append(
+                    f"label {start.defines} defined in the text as {start.speaker_id} ({start.label})")
         if not self.article.labels:
             self.discovered = discover(contents[first:], self.resolver, self.label_names, self.article)
         marks: list[Start | None] = [None] * len(contents)
@@ -375,7 +377,8 @@ class _Parser:
                 following_start = True
                 continue
             # a label-like line that names nobody (出典: 資料A) stays text
-            text_like = marks[i] is None or not marks[i].speaker_ids and (marks[i].layout not in STRONG or marks[i].bare)
+            mark = marks[i]
+            text_like = mark is None or not mark.speaker_ids and (mark.layout not in STRONG or mark.bare)
             candidate = (i in self.captions or self._heading_like(c) and text_like) and c not in self.credit_names
             self.between[i] = candidate and following_start
             following_start = self.between[i]
@@ -476,7 +479,8 @@ class _Parser:
         if len(mark.speaker_ids) > 1:
             raise self.error(line, f"label {mark.label!r} names more than one speaker: "
                              f"{' and '.join(sorted(mark.speaker_ids))}",
-                             f"say which under transcript.labels, e.g. 'labels: {_as_yaml({mark.label: sorted(mark.speaker_ids)[0]})}'")
+                             "say which under transcript.labels, e.g. "
+                             f"'labels: {_as_yaml({mark.label: sorted(mark.speaker_ids)[0]})}'")
         if mark.layout not in STRONG:
             return  # names alone, (…), 名前 text: refused in prepare() when shaped like the labels
         strong = mark.layout != "label-line" or text.rstrip(SPACES).endswith(tuple(COLONS))
@@ -489,7 +493,8 @@ class _Parser:
             raise self.error(
                 line, f"{shown!r} looks like a speaker label but names nobody in corpus/speakers.yaml",
                 f"add the person to corpus/speakers.yaml (name or aliases: [{mark.label}]) or map it under "
-                f"transcript.labels ('labels: {_as_yaml(example)}'); if it is not a label, list the line under boilerplate",
+                f"transcript.labels ('labels: {_as_yaml(example)}'); if it is not a label, list the line under "
+                "boilerplate",
             )
         if strong:
             note = (f"line {line.number}: {shown!r} looks like a label but names nobody registered, kept as text "
