@@ -4,6 +4,12 @@ Front matter (header, title, date, boilerplate, byline, summary, lead, key point
 notes) is recognised line by line from the article YAML and generic patterns; the
 interview part is split into numbered sections, speaker turns and sentences. Every
 span is a pair of code-point offsets into the text as stored, and the segments tile it.
+
+Who speaks is decided with the whole article in view (prepare): every line is
+classified by parse/conventions.py first, so a name alone can be told from a caption,
+a short line between two turns is a subheading, and a line shaped like the article's
+own labels that names nobody is refused rather than added to the previous turn.
+What a rule decided and what looks wrong are kept for `quotekb check`.
 """
 
 from __future__ import annotations
@@ -188,13 +194,6 @@ NOT_HEADING_END = (*CONV_SENTENCE_END, "、", ",", "，", "…")
 STRONG = ("label-colon", "label-line", "bracket", "alias")
 
 
-@dataclass
-class _Answering:
-    """What an unlabeled paragraph after a question is: the answer, by whom."""
-
-    last_named: str | None = None  # the last labeled answerer (press conferences)
-
-
 class _Parser:
     def __init__(self, article: Article, speakers: dict[str, Speaker]):
         self.article = article
@@ -238,7 +237,7 @@ class _Parser:
         self.labels_used: set[str] = set()
         self.decisions: list[str] = []  # what was decided by rule, for quotekb check
         self.warnings: list[str] = []
-        self.answering = _Answering()
+        self.last_answerer: str | None = None  # the last labeled answerer (press conferences)
         self.inline_split = False  # turns were found inside a line: unknown labels there are refused
 
     def _role(self, key: str) -> str | None:
@@ -261,9 +260,6 @@ class _Parser:
     def seg(self, kind: str, start: int, end: int, line: Line) -> None:
         if end > start:
             self.segments.append(ParsedSegment(kind, start, end, line.number))
-
-    def name(self, speaker_id: str | None) -> str:
-        return speaker_id or "nobody"
 
     # -- front matter -------------------------------------------------------------
     def front(self, line: Line, content: str) -> None:
@@ -521,7 +517,7 @@ class _Parser:
             else:
                 turn = self.new_turn(speaker, mark.label, line, section)
             if not turn.is_question:
-                self.answering.last_named = speaker if speaker != self.interviewer else self.answering.last_named
+                self.last_answerer = speaker if speaker != self.interviewer else self.last_answerer
             self.labels_used.update({mark.label, strip_title(mark.label)})
         else:
             own = mark.speaker_id
@@ -540,7 +536,7 @@ class _Parser:
                 turn.role = mark.role
                 turn.marker_only = not own
                 if mark.role == "answer" and own:
-                    self.answering.last_named = own
+                    self.last_answerer = own
         self.seg("speaker_label", line.start, line.start + mark.label_end, line)
         self.add_content(line, content, mark.content_start)
 
@@ -585,7 +581,7 @@ class _Parser:
             return
         if turn.is_question and self.answers_here(index, content):
             quoted = content.startswith(("「", "『"))
-            speaker = (self.answering.last_named if quoted and self.answering.last_named else self.interviewee)
+            speaker = (self.last_answerer if quoted and self.last_answerer else self.interviewee)
             if speaker is None:
                 raise self.error(line, "an unlabeled answer follows a question, and nobody is the interviewee",
                                  f"add 'interviewee: <speaker id>' to {self.article.yaml_path.name}")

@@ -226,3 +226,11 @@ def test_refused_input_leaves_the_database_untouched(tmp_path):
     assert result.exit_code == 2
     assert "'田中:' looks like a speaker label but names nobody" in result.output
     assert db.read_bytes() == before
+
+
+def test_the_shipped_corpus_passes_check_strict():
+    from conftest import CORPUS
+
+    result = check(CORPUS, "--strict")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "corpus ok"
