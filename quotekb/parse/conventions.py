@@ -25,6 +25,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from quotekb.ingest.corpus import Speaker
+from quotekb.parse.sentences import QUOTATIVE
 
 LAYOUTS = ("label-line", "label-colon", "label-space", "label-dash", "bracket", "paren", "press", "alias",
            "dash", "qa")
@@ -113,6 +114,16 @@ class Resolver:
                 break
             ids |= self.registry[name]
         return ids
+
+    def continues_a_name(self, name: str, rest: str) -> bool:
+        """True when `name`, a space, then `rest` spell a longer registered name (石井 布紀子)."""
+        joined = name + _squeeze(rest[:24])
+        for registered in self._sorted[bisect_left(self._sorted, name):]:
+            if not registered.startswith(name):
+                return False
+            if len(registered) > len(name) and joined.startswith(registered):
+                return True
+        return False
 
     def resolve(self, label: str) -> tuple[frozenset[str], str]:
         if label not in self._cache:
@@ -233,12 +244,12 @@ class Classifier:
         if sep == "「":
             if not self.on("press"):
                 return None
+            if not (_title_after(name) or self._declared(name)) or _quoted_in_narration(line, len(name)):
+                return None  # 佐藤「はい」と答えた: a quotation in a sentence, not a label
             ids, how = resolve(name)
-            if not ids and _title_after(name) and len(name) <= 12:
-                return Start("press", "speaker", ids, name, len(name), len(name), how)  # names nobody
-            if not ids or how == "surname" and not _title_after(name):
-                return None  # 「 after any other words is a quotation, not a label
-            return Start("press", "speaker", ids, name, len(name), len(name), how)
+            if not ids and len(name) > 12:
+                return None
+            return Start("press", "speaker", ids, name, len(name), len(name), how)  # ids empty: names nobody
         if sep.strip(SPACES):  # a dash
             if not self.on("label-dash"):
                 return None
@@ -258,8 +269,7 @@ class Classifier:
             rest = line[end:]
             if rest.startswith(TITLES):
                 return None  # 山田太郎 さんの…: the honorific belongs to the name
-            word = re.match(r"[^\s(（、。,，]+", rest)
-            if word and self.resolver.exact(name + word.group()) & ids and (name + word.group()) != name:
+            if self.resolver.continues_a_name(name, rest):
                 return None  # 石井 布紀子(…): the full name written with a space, a roster line
             return Start("label-space", "speaker", ids, name, m.start("sep"), end, resolve(name)[1])
         # the name alone on its line
@@ -290,6 +300,12 @@ class Classifier:
                 content = label_end + len(line[m.end():]) - len(line[m.end():].lstrip(SPACES))
                 found.append((at, Start("label-colon", "speaker", ids, name, label_end, content, "name")))
         return found
+
+
+def _quoted_in_narration(line: str, opening: int) -> bool:
+    """「…」と言った: the quotation closes and a quotative verb follows."""
+    close = line.find("」", opening)
+    return close >= 0 and line.startswith(QUOTATIVE, close + 1)
 
 
 def _before_colon(name: str) -> str:

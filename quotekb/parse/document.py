@@ -339,6 +339,9 @@ class _Parser:
             if contents[i]:
                 marks[i] = self.classifier.classify(contents[i])
         has_questions = any(m is not None and m.role == "question" for m in marks)
+        if not has_questions:
+            # A marks without any question: "A 社の…" is text, not an answer
+            marks = [None if m is not None and m.role == "answer" else m for m in marks]
         marked = {m.speaker_id for m in marks if m is not None and m.role == "speaker" and not m.bare and m.speaker_id}
         self.captions: set[int] = set()
         for i, m in enumerate(marks):

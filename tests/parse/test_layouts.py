@@ -234,3 +234,16 @@ def test_the_shipped_corpus_passes_check_strict():
     result = check(CORPUS, "--strict")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "corpus ok"
+
+
+@pytest.mark.parametrize("line", [
+    "佐藤 花子さんは笑った。",  # the full name written with a space, not 佐藤's label
+    "A 社の話です。",  # no question anywhere: A is a company, not an answer
+    "山田太郎氏は言った。",
+    "山田さん、それは違います。",
+    "佐藤「はい」と答えた。",  # 「 after a bare surname with no title: a quotation
+    "鈴木社長「はい」と答えた。",  # 「…」と答えた: a quotation in the speaker's sentence
+])
+def test_text_that_only_looks_like_a_label_continues_the_turn(tmp_path, line):
+    text, doc = parse(tmp_path, f"山田: 質問です。\n佐藤: 答えです。\n{line}\n")
+    assert turns(text, doc) == [("yamada", "質問です。"), ("sato", f"答えです。\n{line}")]
