@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from quotekb.errors import InputError
 from quotekb.ingest.corpus import Article, Speaker
-from quotekb.parse.conventions import COLONS, SPACES, Classifier, Resolver, Start, parse_layouts
+from quotekb.parse.conventions import COLONS, LAYOUTS, SPACES, Classifier, Resolver, Start, parse_layouts
 from quotekb.parse.conventions import SENTENCE_END as CONV_SENTENCE_END
 from quotekb.parse.conventions import _strip_title as strip_title
 from quotekb.parse.labels import discover_labels
@@ -362,6 +362,14 @@ class _Parser:
                 self.decisions.append(f"line {lines[i].number} {contents[i]!r} is a caption, not a label: {reason}")
         self.marks = marks
         self.contents = contents
+        # lines a label would start under `auto` that the YAML's convention leaves as text
+        self.excluded_starts: dict[int, Start] = {}
+        if self.layouts != frozenset(LAYOUTS):
+            everything = Classifier(self.resolver, frozenset(LAYOUTS))
+            for i in range(first, len(contents)):
+                other = everything.classify(contents[i]) if contents[i] and marks[i] is None else None
+                if other is not None and other.role == "speaker" and other.speaker_id and not other.bare:
+                    self.excluded_starts[lines[i].start] = other
         self.refuse_unknown(lines, contents, marks, first)
         # short lines between turns: a run of them ending right before a turn start
         self.between = [False] * len(contents)
@@ -725,6 +733,14 @@ class _Parser:
             if label in self.labels_used:
                 self.warnings.append(f"label {label!r} is registered for {', '.join(sorted(ids))} but also reads as "
                                      f"{', '.join(sorted(alt))}: check the aliases in corpus/speakers.yaml")
+        for start, other in self.excluded_starts.items():
+            # a label under auto that the convention leaves out, in someone else's turn or none
+            owner = next((t for t in interview if any(a <= start < b for a, b in t.paragraphs)), None)
+            if owner is None or owner.speaker_id != other.speaker_id:
+                where = f"the turn at line {owner.line} ({owner.speaker_id})" if owner else "no turn"
+                self.warnings.append(f"{where} holds {self.text[start : start + other.label_end]!r}, a label of "
+                                     f"{other.speaker_id} in the {other.layout} layout, which the convention "
+                                     f"{self.convention!r} leaves out")
         for turn in interview:
             for start, end in turn.paragraphs[1:]:
                 head = self.text[start:end]

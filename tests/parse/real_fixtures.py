@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from corpus_factory import KNOWLEDGE, REPO_CORPUS
+from quotekb.parse.conventions import LAYOUTS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "transcripts"
 WRITER = {"id": "fixture-writer", "name": "テスト記者", "role": "author"}
@@ -83,6 +84,8 @@ def mutations(slug: str) -> list[tuple[str, list[dict], dict]]:
                 moved = [{**s, "aliases": rest} if s is sp else
                          {**s, "aliases": [*s.get("aliases", []), alias]} if s is other else s for s in speakers]
                 out.append((f"alias {alias} given to {other['id']} instead of {sp['id']}", moved, meta))
+    for layout in LAYOUTS:
+        out.append((f"convention {layout} only", speakers, {**meta, "transcript": {"convention": layout}}))
     for key in ("interviewer", "interviewee"):
         if key in meta:
             out.append((f"{key} missing", speakers, {k: v for k, v in meta.items() if k != key}))
