@@ -38,7 +38,9 @@ TITLES = tuple(sorted((
 COLONS = ":："
 SPACES = " \u3000\u00a0"
 # A question mark for the interviewer at the start of a line, and Q/A markers.
-DASH = re.compile(r"^(?:[―—─]{1,2}|-{2}|－{2}|ーー)[ \u3000]*")
+# ―― (U+2015), ── (box drawing), — (em dash), –– (en dash), -- and ーー all mark questions
+DASH = re.compile(r"^(?:[―—─]{1,2}|[-–－ー]{2})[ \u3000]*")
+RULE = re.compile(r"^[―—─\-–－ー*＊=＝~〜・.]{3,}$")  # a separator line, not a question
 QUESTION = re.compile(r"^(?:[QＱ]|質問)[0-9０-９]{0,3}(?:[ \u3000]*[.．:：)）][ \u3000]*|[ \u3000]+|(?=[(（「『])|$)")
 ANSWER = re.compile(r"^(?:[AＡ]|回答)[0-9０-９]{0,3}(?:[ \u3000]*[.．:：)）][ \u3000]*|[ \u3000]+|(?=[(（「『])|$)")
 ALIAS = re.compile(
@@ -191,7 +193,7 @@ class Classifier:
         if self.on("qa") and (m := QUESTION.match(line) or ANSWER.match(line)):
             role = "question" if QUESTION.match(line) else "answer"
             return self._marked(line, m.end(), role, "qa")
-        if self.on("dash") and (m := DASH.match(line)):
+        if self.on("dash") and (m := DASH.match(line)) and not RULE.match(line):
             return self._marked(line, m.end(), "question", "dash")
         return self.label(line)
 

@@ -60,6 +60,10 @@ CASES = {
         "――一つ目。\n答え一。\n──二つ目。\n答え二。\n―三つ目。\n答え三。\n—四つ目。\n答え四。\n--五つ目。\n答え五。\n", ROLES,
         [("yamada", "一つ目。"), ("sato", "答え一。"), ("yamada", "二つ目。"), ("sato", "答え二。"), ("yamada", "三つ目。"),
          ("sato", "答え三。"), ("yamada", "四つ目。"), ("sato", "答え四。"), ("yamada", "五つ目。"), ("sato", "答え五。")]),
+    "L10 ーー, –– and －－ too; a line of dashes is a separator": (
+        "ーー一つ目。\n答え一。\n––二つ目。\n答え二。\n－－三つ目。\n答え三。\n――――――\n", ROLES,
+        [("yamada", "一つ目。"), ("sato", "答え一。"), ("yamada", "二つ目。"), ("sato", "答え二。"), ("yamada", "三つ目。"),
+         ("sato", "答え三。\n――――――")]),
     "L10 questions answered by labeled speakers": (
         "――質問です。\n佐藤: 答えです。\n――次です。\n鈴木: 別の答えです。\n", ROLES,
         [("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次です。"), ("suzuki", "別の答えです。")]),
