@@ -172,11 +172,12 @@ def _squeeze(name: str) -> str:
     return "".join(name.split())
 
 
+_TITLE_AT_END = re.compile("(?:" + "|".join(map(re.escape, TITLES)) + ")$")
+
+
 def _strip_title(name: str) -> str:
-    for title in TITLES:
-        if name.endswith(title) and len(name) > len(title):
-            return name[: -len(title)].rstrip(SPACES + "・")
-    return name
+    m = _TITLE_AT_END.search(name, 1)  # a title alone (知事) is a name, not a title
+    return name[: m.start()].rstrip(SPACES + "・") if m else name
 
 
 class Classifier:
@@ -185,15 +186,15 @@ class Classifier:
         self.layouts = layouts
         self.unknown_inline: list[str] = []  # label-like words inside lines that name nobody
 
-    def on(self, layout: str) -> bool:
+    def _on(self, layout: str) -> bool:
         return layout in self.layouts
 
     def classify(self, line: str) -> Start | None:
         """The turn start at the beginning of a stripped line, or None."""
-        if self.on("qa") and (m := QUESTION.match(line) or ANSWER.match(line)):
+        if self._on("qa") and (m := QUESTION.match(line) or ANSWER.match(line)):
             role = "question" if QUESTION.match(line) else "answer"
             return self._marked(line, m.end(), role, "qa")
-        if self.on("dash") and (m := DASH.match(line)) and not RULE.match(line):
+        if self._on("dash") and (m := DASH.match(line)) and not RULE.match(line):
             return self._marked(line, m.end(), "question", "dash")
         return self.label(line)
 
@@ -211,17 +212,17 @@ class Classifier:
 
     def label(self, line: str) -> Start | None:
         resolve = self.resolver.resolve
-        if self.on("alias") and (m := ALIAS.match(line)):
+        if self._on("alias") and (m := ALIAS.match(line)):
             ids, how = resolve(m.group("name").strip(SPACES))
             return Start("alias", "speaker", ids, line[: m.end()].rstrip(SPACES + COLONS), m.end(), m.end(), how,
                          defines=m.group("alias"), alone=m.end() >= len(line))
-        if self.on("bracket") and (m := BRACKET.match(line)):
+        if self._on("bracket") and (m := BRACKET.match(line)):
             name = _before_colon(m.group("name")).strip(SPACES)
             ids, how = resolve(name)
             if ids or m.end() >= len(line) or len(name) <= 12:
                 return Start("bracket", "speaker", ids, name, line.index("】") + 1, m.end(), how,
                              alone=m.end() >= len(line))
-        if self.on("paren"):
+        if self._on("paren"):
             m = PAREN.match(line) or CLOSE_PAREN.match(line)
             if m:
                 name = _before_colon(m.group("name")).strip(SPACES)
@@ -238,13 +239,13 @@ class Classifier:
         alone = end >= len(line)
         if sep.strip(SPACES) and sep.strip(SPACES)[0] in COLONS:
             layout = "label-line" if alone else "label-colon"
-            if not self.on(layout) and not (alone and self.on("label-colon")):
+            if not self._on(layout) and not (alone and self._on("label-colon")):
                 return None
             ids, how = resolve(name)
             return Start(layout, "speaker", ids, name, m.start("sep") + len(sep.rstrip(SPACES)), end, how,
                          alone=alone)
         if sep == "「":
-            if not self.on("press"):
+            if not self._on("press"):
                 return None
             if not (_title_after(name) or self._declared(name)) or _quoted_in_narration(line, len(name)):
                 return None  # 佐藤「はい」と答えた: a quotation in a sentence, not a label
@@ -253,14 +254,14 @@ class Classifier:
                 return None
             return Start("press", "speaker", ids, name, len(name), len(name), how)  # ids empty: names nobody
         if sep.strip(SPACES):  # a dash
-            if not self.on("label-dash"):
+            if not self._on("label-dash"):
                 return None
             ids = self.resolver.exact(name)
             if not ids:
                 return None
             return Start("label-dash", "speaker", ids, name, end, end, "name", alone=alone)
         if sep and not alone:  # spaces, then text
-            if not (self.on("label-space") or self.on("label-colon") and self._declared(name)):
+            if not (self._on("label-space") or self._on("label-colon") and self._declared(name)):
                 return None
             ids = self.resolver.exact(name) if not self._declared(name) else resolve(name)[0]
             if not ids:
@@ -275,7 +276,7 @@ class Classifier:
                 return None  # 石井 布紀子(…): the full name written with a space, a roster line
             return Start("label-space", "speaker", ids, name, m.start("sep"), end, resolve(name)[1])
         # the name alone on its line
-        if not self.on("label-line"):
+        if not self._on("label-line"):
             return None
         ids, how = resolve(name)
         if how == "surname" or not ids and len(name) > 12:
@@ -288,7 +289,7 @@ class Classifier:
 
     def inline_starts(self, line: str, offset: int) -> list[tuple[int, Start]]:
         """Turn starts inside a line after `offset`: (position in the line, start relative to it)."""
-        if not self.on("label-colon"):
+        if not self._on("label-colon"):
             return []
         found = []
         for m in INLINE.finditer(line, offset):

@@ -371,6 +371,8 @@ class _Parser:
                 if other is not None and other.role == "speaker" and other.speaker_id and not other.bare:
                     self.excluded_starts[lines[i].start] = other
         self.refuse_unknown(lines, contents, marks, first)
+        self.used_layouts = {m.layout for m in marks if m is not None and m.speaker_ids and m.role == "speaker"
+                             and not m.bare}
         # short lines between turns: a run of them ending right before a turn start
         self.between = [False] * len(contents)
         following_start = False
@@ -491,7 +493,7 @@ class _Parser:
         if mark.layout not in STRONG:
             return  # names alone, (…), 名前 text: refused in prepare() when shaped like the labels
         strong = mark.layout != "label-line" or text.rstrip(SPACES).endswith(tuple(COLONS))
-        used = {m.layout for m in self.marks if m is not None and m.speaker_ids and m.role == "speaker" and not m.bare}
+        used = self.used_layouts
         same_layout = mark.layout in used or mark.layout in ("label-colon", "label-line") and (
             {"label-colon", "label-line"} & used)
         if mark.layout == "alias" or strong and not self.article.labels and (not in_front or same_layout) and (
@@ -707,11 +709,14 @@ class _Parser:
         interview = [t for t in self.turns if t.kind == "interview"]
         speaking = {t.speaker_id for t in interview}
         credited = {self.meta.get("author"), self.meta.get("editor")}
+        # the registry is the whole corpus's: with many people, only names whose first two
+        # characters occur in the text are looked for (the set costs more than a few scans)
+        pairs = {self.text[i : i + 2] for i in range(len(self.text) - 1)} if len(self.speakers) > 100 else None
         for speaker in self.speakers.values():
             if speaker.id in speaking or speaker.id in credited:
                 continue
             names = [n for n in (speaker.name, *speaker.aliases) if len(n) >= 3 or n == speaker.name]
-            mention = next((n for n in names if n in self.text), None)
+            mention = next((n for n in names if (pairs is None or n[:2] in pairs) and n in self.text), None)
             if mention:
                 self.warnings.append(f"{speaker.id} ({mention}) is mentioned in the text but never starts a turn")
         if self.interviewer and self.interviewer not in speaking:
