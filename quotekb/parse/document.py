@@ -660,12 +660,10 @@ class _Parser:
             marked, alone = discover_labels([ln.text(self.text) for ln in lines], known=self.label_names)
             found = {**marked, **alone}
             hint = f"labels seen at line starts: {', '.join(found)}; " if found else ""
-            raise InputError(
-                self.article.text_path,
-                "no speaker turns recognised",
-                f"{hint}list the speaker labels under transcript.labels in {path.name}, or set interviewer and "
-                "interviewee for ―― or Q/A questions",
-            )
+            # each way out of an article without turns (more may join, e.g. another form)
+            fixes = [f"register the speakers or list their labels under transcript.labels in {path.name}",
+                     "set interviewer and interviewee for ―― or Q/A questions"]
+            raise InputError(self.article.text_path, "no speaker turns recognised", hint + "; or ".join(fixes))
         for turn in self.turns:
             if not turn.paragraphs:
                 raise self.error(turn.line, f"speaker label {turn.label!r} has no text after it",
