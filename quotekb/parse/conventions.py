@@ -140,7 +140,12 @@ class Resolver:
         for form in forms:
             for table, how in ((self.yaml, "yaml"), (self.defined, "defined"), (self.article_aliases, "alias")):
                 if form in table:
-                    return frozenset({table[form]}), how
+                    chosen = frozenset({table[form]})
+                    # the article says X where the registry says only Y: one of them is wrong
+                    registered = next((self.registry[f] for f in forms if f in self.registry), None)
+                    if registered and not chosen & registered:
+                        self.conflicts[label] = (chosen, frozenset(registered))
+                    return chosen, how
         for index, form in enumerate(forms):
             if form in self.registry:
                 ids = frozenset(self.registry[form])

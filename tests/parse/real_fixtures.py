@@ -84,6 +84,16 @@ def mutations(slug: str) -> list[tuple[str, list[dict], dict]]:
                 moved = [{**s, "aliases": rest} if s is sp else
                          {**s, "aliases": [*s.get("aliases", []), alias]} if s is other else s for s in speakers]
                 out.append((f"alias {alias} given to {other['id']} instead of {sp['id']}", moved, meta))
+    labelled = {}  # a label of each speaker as the text writes it (its registry name or alias)
+    for sp in speakers:
+        written = [n for n in (sp["name"], *sp.get("aliases", [])) if n in text_of(slug)]
+        if written and sp["id"] in speaking:
+            labelled[sp["id"]] = written[0]
+    for sid, label in labelled.items():
+        for other in speakers:
+            if other["id"] != sid:
+                wrong = {**meta, "transcript": {"labels": {label: other["id"]}}}
+                out.append((f"transcript.labels maps {label} to {other['id']} instead of {sid}", speakers, wrong))
     for layout in LAYOUTS:
         out.append((f"convention {layout} only", speakers, {**meta, "transcript": {"convention": layout}}))
     for key in ("interviewer", "interviewee"):
