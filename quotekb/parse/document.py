@@ -362,6 +362,10 @@ class _Parser:
                 self.decisions.append(f"line {lines[i].number} {contents[i]!r} is a caption, not a label: {reason}")
         self.marks = marks
         self.contents = contents
+        for i in range(first, len(contents)):
+            if contents[i] in self.credit_names and any(m is not None and m.speaker_ids for m in marks[:i]):
+                self.decisions.append(f"line {lines[i].number} {contents[i]!r} is the author's or editor's name: "
+                                      "a byline, not a label")
         # lines a label would start under `auto` that the YAML's convention leaves as text
         self.excluded_starts: dict[int, Start] = {}
         if self.layouts != frozenset(LAYOUTS):

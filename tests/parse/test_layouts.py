@@ -251,3 +251,9 @@ def test_the_shipped_corpus_passes_check_strict():
 def test_text_that_only_looks_like_a_label_continues_the_turn(tmp_path, line):
     text, doc = parse(tmp_path, f"山田: 質問です。\n佐藤: 答えです。\n{line}\n")
     assert turns(text, doc) == [("yamada", "質問です。"), ("sato", f"答えです。\n{line}")]
+
+
+def test_the_authors_name_alone_is_a_byline_and_reported(tmp_path):
+    text, doc = parse(tmp_path, "山田: 質問です。\n佐藤: 答えです。\n記者一郎\n山田: 次です。\n")
+    assert [speaker for speaker, _ in turns(text, doc)] == ["yamada", "sato", "yamada"]
+    assert "line 5 '記者一郎' is the author's or editor's name: a byline, not a label" in doc.decisions
