@@ -192,6 +192,12 @@ def _to_int(digits: str) -> int:
 MAX_SUBHEADING = 40
 NOT_HEADING_END = (*CONV_SENTENCE_END, "、", ",", "，", "…")
 STRONG = ("label-colon", "label-line", "bracket", "alias")
+# Words before a colon that introduce page furniture, never a speaker (写真：…, 出典：…).
+NOT_SPEAKERS = frozenset((
+    "写真", "画像", "動画", "図", "表", "出典", "参考", "関連", "関連記事", "資料", "撮影", "取材", "構成", "文",
+    "編集", "協力", "提供", "注", "註", "備考", "URL", "url", "リンク", "お問い合わせ", "問い合わせ", "日時", "場所",
+    "会場", "主催", "共催", "後援", "聞き手・構成", "翻訳", "訳", "監修", "制作",
+))
 
 
 class _Parser:
@@ -496,6 +502,9 @@ class _Parser:
                              f"'labels: {_as_yaml({mark.label: sorted(mark.speaker_ids)[0]})}'")
         if mark.layout not in STRONG:
             return  # names alone, (…), 名前 text: refused in prepare() when shaped like the labels
+        if mark.label.lstrip("※*＊") in NOT_SPEAKERS or mark.label.startswith(("※", "*", "＊")):
+            self.decisions.append(f"line {line.number}: {shown!r} is page furniture (a caption, a source), not a label")
+            return
         strong = mark.layout != "label-line" or text.rstrip(SPACES).endswith(tuple(COLONS))
         used = self.used_layouts
         same_layout = mark.layout in used or mark.layout in ("label-colon", "label-line") and (

@@ -247,6 +247,8 @@ def test_the_shipped_corpus_passes_check_strict():
     "山田さん、それは違います。",
     "佐藤「はい」と答えた。",  # 「 after a bare surname with no title: a quotation
     "鈴木社長「はい」と答えた。",  # 「…」と答えた: a quotation in the speaker's sentence
+    "写真：編集部撮影",  # page furniture before a colon, not a speaker
+    "※注: 発言は一部省略しています",
 ])
 def test_text_that_only_looks_like_a_label_continues_the_turn(tmp_path, line):
     text, doc = parse(tmp_path, f"山田: 質問です。\n佐藤: 答えです。\n{line}\n")
