@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from real_fixtures import build_corpus, expected, mutations, slugs, spoken
+from real_fixtures import build_corpus, expected, minimal_meta, mutations, slugs, spoken
 
 from quotekb.cli import cli
 from quotekb.errors import InputError
@@ -115,3 +115,18 @@ def test_the_once_speaker_case_of_the_issue(tmp_path):
                        transcript={"convention": "auto"})
     doc, got = interview_turns(root)
     assert got == [("yamada", "最初の発言です。"), ("suzuki", "次の発言です。"), ("yamada", "三番目の発言です。")]
+
+
+def test_the_source_url_is_carried_into_documents_and_exports(tmp_path):
+    from quotekb.publish.export import claims
+
+    slug = "sankei-yoshimoto-kaiken-12"
+    exp = expected(slug)
+    root = build_corpus(tmp_path / "corpus", slug, meta={**minimal_meta(exp), "url": exp["url"]})
+    db = tmp_path / "quotekb.db"
+    build(root, db)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT url FROM documents").fetchone()[0] == exp["url"]
+        conn.row_factory = sqlite3.Row
+        exported = list(claims(conn))
+    assert exported and {c["document"]["url"] for c in exported} == {exp["url"]}
