@@ -459,6 +459,13 @@ class _Parser:
         mark = self.marks[index]
         if mark is not None and len(mark.speaker_ids) > 1:
             self.unresolved(mark, line, in_front=self.front_matter)  # names several people: refused
+        if (mark is not None and self.front_matter and mark.layout == "dash" and not mark.speaker_ids
+                and self.interviewer is None):
+            # ――2015年12月31日、深夜…: before any turn and with no interviewer, a dash opens
+            # the author's narration; after the first turn it must be somebody's question
+            self.decisions.append(f"line {line.number}: {content[:12]!r} is narration before the interview "
+                                  "(no interviewer asks ―― questions)")
+            return False
         if mark is not None and (mark.speaker_ids or mark.role != "speaker"):
             self.start_turn(mark, line, content)
             return True

@@ -168,7 +168,10 @@ def test_boilerplate_before_the_title_and_a_title_only_in_the_metadata(tmp_path)
     ("田中花子さん（以下、田中）：別の人です。\n山田: 質問です。\n", {}, "looks like a speaker label but names nobody"),
     ("――質問です。\n山田社長「答えです」\n――次は\n田中部長「別の人です」\n", PRESS, "'田中部長' looks like a speaker label"),
     ("山田: 質問です。 佐藤: 答えです。 田中: 別の人です。\n", {}, "'田中' inside the line looks like a speaker label"),
-    ("――質問です。\n答えです。\n", {"interviewee": "sato"}, "questions marked '――' have no speaker; add 'interviewer:"),
+    # without an interviewer a dash before any turn is narration: then there are no turns
+    ("――質問です。\n答えです。\n", {"interviewee": "sato"}, "no speaker turns recognised"),
+    ("山田: 始めます。\n――質問です。\n答えです。\n", {"interviewee": "sato"},
+     "questions marked '――' have no speaker; add 'interviewer:"),
     ("Q. 質問です。\nA. 答えです。\n", {"interviewer": "yamada"}, "answers marked 'A.' have no speaker; add 'interviewee:"),
     ("――質問です。\n答えです。\n", {"interviewer": "yamada"}, "an unlabeled answer follows a question"),
     ("――質問です。\n答えです。\n", {"interviewer": "yamada", "interviewee": "yamada"}, "both interviewer and interviewee"),
@@ -259,3 +262,12 @@ def test_the_authors_name_alone_is_a_byline_and_reported(tmp_path):
     text, doc = parse(tmp_path, "山田: 質問です。\n佐藤: 答えです。\n記者一郎\n山田: 次です。\n")
     assert [speaker for speaker, _ in turns(text, doc)] == ["yamada", "sato", "yamada"]
     assert "line 5 '記者一郎' is the author's or editor's name: a byline, not a label" in doc.decisions
+
+
+def test_a_dash_before_the_interview_without_an_interviewer_is_narration(tmp_path):
+    body = "――大晦日の深夜、編集室で二人が話していた。\n山田 かんぱーい!\n佐藤 かんぱーい!\n"
+    text, doc = parse(tmp_path, body)
+    assert turns(text, doc) == [("yamada", "かんぱーい!"), ("sato", "かんぱーい!")]
+    # after the first turn a dash line is a question, and without an interviewer it is refused
+    with pytest.raises(InputError, match="questions marked '――' have no speaker"):
+        parse(tmp_path / "later", body + "――次の質問です。\n")
