@@ -665,6 +665,11 @@ class _Parser:
             if not self.seen["title"] or not self.interview(index, line, content):
                 self.front(line, content)
         self.close_section(len(self.text))
+        if not self.article.labels:
+            # every label that started a turn, as written (the speaker_labels table)
+            for turn in self.turns:
+                if turn.kind == "interview" and turn.role == "speaker" and turn.label:
+                    self.discovered.setdefault(turn.label, turn.speaker_id)
         self.check(lines)
         self.review()
         segments = tile(self.text, self.segments)
