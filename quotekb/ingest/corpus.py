@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 
+from quotekb import vocabulary
 from quotekb.errors import InputError
 from quotekb.ingest.textfile import check_size, decode_article
 from quotekb.ingest.yamlio import line_of, load_yaml
@@ -31,7 +32,20 @@ def _schemas() -> dict[str, Any]:
     from quotekb.ingest.yamlio import FAST_SAFE_LOADER
 
     text = resources.files("quotekb.ingest").joinpath("corpus_schemas.yaml").read_text()
-    return yaml.load(text, Loader=FAST_SAFE_LOADER)
+    return _with_vocabulary(yaml.load(text, Loader=FAST_SAFE_LOADER))
+
+
+def _with_vocabulary(node: Any) -> Any:
+    """{$vocabulary: name} -> {enum: [...]} from quotekb/vocabulary.py, so the YAML
+    schema cannot drift from the CHECK constraints."""
+    if isinstance(node, list):
+        return [_with_vocabulary(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _with_vocabulary(value) for key, value in node.items() if key != "$vocabulary"}
+    if "$vocabulary" in node:
+        out["enum"] = list(vocabulary.BY_NAME[node["$vocabulary"]])
+    return out
 
 
 def _inline(node: Any, defs: dict[str, Any], expanding: tuple[str, ...] = ()) -> Any:
@@ -114,7 +128,6 @@ class Article:
 
 @dataclass
 class Corpus:
-    root: Path
     speakers: dict[str, Speaker]
     articles: list[Article]
     # sha256 of every shared file, so incremental builds know what changed
@@ -282,4 +295,4 @@ def load_corpus(root: Path, only: set[str] | None = None) -> Corpus:
             )
     articles = [load_article(path, speakers, meta) for path, meta in metas.items()]
     shared = {name: file_sha256(root / name) for name in SHARED_FILES if (root / name).exists()}
-    return Corpus(root=root, speakers=speakers, articles=articles, shared_hashes=shared)
+    return Corpus(speakers=speakers, articles=articles, shared_hashes=shared)

@@ -15,6 +15,7 @@ Every match reports the words that made it, so each decision can be audited.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 # rules must fold exactly as the indexed tokens are folded
@@ -34,8 +35,47 @@ class SentenceView:
     folded: str = ""
 
     def __post_init__(self) -> None:
-        self.folded = fold(self.text)
+        self.folded, self.origin = fold_with_origin(self.text)
         self.form_set = set(self.forms)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """A span of `folded` as a span of `text` (what token spans are offsets into)."""
+        if self.origin is None:
+            return start, end
+        starts, ends = self.origin
+        if end > start:
+            return starts[start], ends[end - 1]
+        at = starts[start] if start < len(starts) else len(self.text)
+        return at, at
+
+
+def fold_with_origin(text: str) -> tuple[str, tuple[list[int], list[int]] | None]:
+    """text folded as nlp.fold folds it, and where each folded character came from:
+    None when folding kept every offset, else (start, end) in text per folded
+    character. NFKC can change lengths (… becomes ..., ㌔ becomes キロ), so spans
+    found in folded text are mapped back before they are compared with token spans.
+
+    Folded cluster by cluster (a character and the marks that compose with it, such
+    as half-width ｶ and ﾞ), which gives the whole-string fold."""
+    folded = fold(text)
+    # lower() maps each character to one or more: equal lengths after an NFKC that
+    # changed nothing means one to one
+    if len(folded) == len(text) and unicodedata.is_normalized("NFKC", text):
+        return folded, None
+    clusters: list[tuple[int, int]] = []
+    for i, ch in enumerate(text):
+        piece = fold(ch)
+        if clusters and piece and unicodedata.combining(piece[0]):
+            clusters[-1] = (clusters[-1][0], i + 1)
+        else:
+            clusters.append((i, i + 1))
+    parts, starts, ends = [], [], []
+    for a, b in clusters:
+        piece = fold(text[a:b])
+        parts.append(piece)
+        starts.extend([a] * len(piece))
+        ends.extend([b] * len(piece))
+    return "".join(parts), (starts, ends)
 
 
 @dataclass(frozen=True)
@@ -156,20 +196,27 @@ class CueCategory:
         )
 
     def find(self, view: SentenceView) -> list[str]:
-        """Cue words found in the sentence, in order of first occurrence, deduplicated."""
+        """Cue words found in the sentence, in order of first occurrence, deduplicated.
+
+        Surfaces are matched on the folded text and token spans index the original
+        text: every span is compared in original offsets (view.original_span)."""
         text = view.folded
         excluded: list[tuple[int, int]] | None = None  # found on first need: most sentences hit nothing
 
-        def allowed(start: int, end: int) -> bool:
+        def allowed_original(start: int, end: int) -> bool:
             nonlocal excluded
             if excluded is None:
-                excluded = [span for ex in self.exclude_surfaces for span in _occurrences(text, ex)]
+                excluded = [view.original_span(*span) for ex in self.exclude_surfaces
+                            for span in _occurrences(text, ex)]
             return not any(start < e and s < end for s, e in excluded)
+
+        def allowed(start: int, end: int) -> bool:  # a span of the folded text
+            return allowed_original(*view.original_span(start, end))
 
         hits: list[tuple[int, str]] = []
         if self.lemma_set and not self.lemma_set.isdisjoint(view.form_set):
             for i, form in enumerate(view.forms):
-                if form in self.lemma_set and allowed(*view.spans[i]):
+                if form in self.lemma_set and allowed_original(*view.spans[i]):
                     hits.append((view.spans[i][0], form))
         for seq in self.lemma_sequences:
             if seq[0] not in view.form_set:
@@ -177,7 +224,7 @@ class CueCategory:
             i = find_sequence(view.forms, seq)
             while i >= 0:
                 start, end = view.spans[i][0], view.spans[i + len(seq) - 1][1]
-                if allowed(start, end):
+                if allowed_original(start, end):
                     hits.append((start, "".join(seq) if _is_cjk(seq) else " ".join(seq)))
                     break
                 i = find_sequence(view.forms, seq, i + 1)
@@ -186,13 +233,13 @@ class CueCategory:
                 continue
             span = _gapped(text, surface, allowed)
             if span is not None:
-                hits.append((span[0], surface))
+                hits.append((view.original_span(*span)[0], surface))
         stripped = text.rstrip()
         # one C-level test for all of them first: most sentences end and start otherwise
         if self.final_surfaces and stripped.endswith(self.final_surfaces):
             for surface in self.final_surfaces:
                 if stripped.endswith(surface) and allowed(len(stripped) - len(surface), len(stripped)):
-                    hits.append((len(stripped) - len(surface), surface))
+                    hits.append((view.original_span(len(stripped) - len(surface), len(stripped))[0], surface))
         if view.first_in_turn and self.turn_initial_surfaces and text.startswith(self.turn_initial_surfaces):
             for surface in self.turn_initial_surfaces:
                 if text.startswith(surface) and allowed(0, len(surface)):

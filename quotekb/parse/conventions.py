@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from quotekb.ingest.corpus import Speaker
 from quotekb.parse.sentences import QUOTATIVE
+from quotekb.vocabulary import CONVENTIONS
 
-LAYOUTS = ("label-line", "label-colon", "label-space", "label-dash", "bracket", "paren", "press", "alias",
-           "dash", "qa")
+LAYOUTS = tuple(name for name in CONVENTIONS if name != "auto")  # declared in quotekb/vocabulary.py
 # Honorifics and titles written after a name in labels (山田氏, 岡本社長, 安倍首相); longest first.
 TITLES = tuple(sorted((
     "氏", "さん", "様", "先生", "君", "くん", "ちゃん", "選手", "監督", "社長", "副社長", "会長", "副会長", "専務",

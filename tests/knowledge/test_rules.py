@@ -6,12 +6,14 @@ The sentences are written by hand; the expected cue words are read off them.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import CORPUS
 from quotekb import nlp
 from quotekb.ingest.corpus import load_speakers
 from quotekb.ingest.knowledge import load_knowledge
-from quotekb.knowledge.rules import SentenceView, match_alternatives
+from quotekb.knowledge.rules import SentenceView, fold_with_origin, match_alternatives
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,7 @@ CUES = [
     ("hedge", "来年は雨が多いかもしれません。", False, "かもしれ"),
     ("hedge", "それは正しいと思います。", False, "と思い"),
     ("certainty", "それは間違いなく正しい。", False, "間違いなく"),
+    ("certainty", "……それは間違いなく正しい。", False, "間違いなく"),
     ("prediction", "将来、価格は下がるだろう。", False, "将来"),
     ("conditional", "雨が降れば、試合は中止です。", False, "れば"),
     ("normative", "政府はもっと投資すべきです。", False, "べき"),
@@ -53,6 +56,10 @@ def test_cue_category_fires(knowledge, category, text, first, expected):
 
 NEGATIVE = [
     ("certainty", "それは必ずしも正しくない。"),  # 必ずしも is not certainty
+    # folding changes lengths before the cue (… becomes ..., ㌔ becomes キロ): the
+    # exclusion must still cover the lemma's span in the original text
+    ("certainty", "……それは必ずしも正しくない。"),
+    ("certainty", "㌔単位の話は必ずしも正しくない。"),
     ("analogy_marker", "例えば、次のように考えます。"),  # 例えば / 次のように are not comparisons
     ("normative", "驚くべき成果です。"),  # adnominal べき
     ("conditional", "技術は利益をもたらすでしょう。"),  # たら inside もたらす
@@ -144,3 +151,16 @@ def test_alternative_index_agrees_with_testing_every_topic(knowledge, seed_text)
         assert index.match(v) == expected, text
         matched_lines += bool(expected)
     assert matched_lines > 20
+
+
+@given(st.text(alphabet="ab…㌔ｶﾞﾊﾟＡＩ必ずしも。\u3099 ", max_size=20))
+def test_fold_with_origin_folds_like_nlp_fold_and_maps_inside_the_text(text):
+    folded, origin = fold_with_origin(text)
+    assert folded == nlp.fold(text)
+    view_ = SentenceView(0, text, [], [])
+    for start in range(len(folded)):
+        for end in range(start + 1, len(folded) + 1):
+            a, b = view_.original_span(start, end)
+            assert 0 <= a < b <= len(text)
+            # the folded span comes from the characters it maps back to
+            assert folded[start:end] in nlp.fold(text[a:b])
