@@ -25,14 +25,17 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
     extractor = Extractor(knowledge, corpus.speakers)
     extractor.precheck(corpus.articles)
     ids = IdAllocator()
+    warned = 0
     for article in corpus.articles:
         done = process_document(article, corpus.speakers, extractor, ids)
         doc, rows = done.doc, done.rows
         per_speaker = Counter(t.speaker_id for t in doc.turns if t.kind == "interview")
         turns = ", ".join(f"{sid} {n}" for sid, n in sorted(per_speaker.items()))
         linked = sum(1 for k in rows["key_points"] if k.get("sentence_id"))
+        status = f"{len(doc.warnings)} warning(s)" if doc.warnings else "ok"  # never "ok" when something looks wrong
+        warned += len(doc.warnings)
         yield (
-            f"{article.id}: ok: {len(doc.sections)} sections, {sum(per_speaker.values())} "
+            f"{article.id}: {status}: {len(doc.sections)} sections, {sum(per_speaker.values())} "
             f"interview turns ({turns}), {len(doc.sentences)} sentences, {len(rows['claims'])} claims, "
             f"{len(rows['analogies'])} analogies, {linked}/{len(doc.key_points)} key points linked"
         )
@@ -41,7 +44,7 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
             yield f"{article.id}: no labels in the YAML; discovered: {found}"
         yield from report_lines(doc)
     extractor.finish()
-    yield "corpus ok"
+    yield f"corpus has {warned} warning(s); quotekb check --strict refuses them" if warned else "corpus ok"
 
 
 WARNING = ": warning: "

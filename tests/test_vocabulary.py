@@ -56,6 +56,8 @@ def test_the_corpus_yaml_schema_uses_the_vocabulary():
     speaker = schemas["speakers"]["properties"]["speakers"]["items"]["properties"]
     assert tuple(speaker["role"]["enum"]) == vocabulary.SPEAKER_ROLES
     transcript = schemas["article"]["properties"]["transcript"]["properties"]
-    assert tuple(transcript["convention"]["enum"]) == vocabulary.CONVENTIONS
+    # one convention, or a list of them
+    assert tuple(schemas["$defs"]["convention"]["enum"]) == vocabulary.CONVENTIONS
+    assert transcript["convention"]["items"] == transcript["convention"]["then"] == {"$ref": "#/$defs/convention"}
     text = json.dumps(schemas)
     assert "$vocabulary" not in text  # every marker was resolved

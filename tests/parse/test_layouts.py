@@ -213,8 +213,12 @@ def test_check_strict_refuses_warnings_with_exit_2_and_one_line(tmp_path):
     # 鈴木一郎 is mentioned but never speaks: a warning
     text = "見出しの一行\n\n山田: 鈴木一郎さんはどう考えますか。\n佐藤: 答えです。\n"
     root = make_corpus(tmp_path / "corpus", text, speakers={"speakers": REGISTRY}, transcript={})
-    assert check(root).exit_code == 0
-    assert "a1: warning: suzuki (鈴木一郎) is mentioned in the text but never starts a turn" in check(root).output
+    lenient = check(root)
+    assert lenient.exit_code == 0
+    assert "a1: warning: suzuki (鈴木一郎) is mentioned in the text but never starts a turn" in lenient.output
+    # without --strict it is reported, never called ok
+    assert lenient.output.splitlines()[1].startswith("a1: 1 warning(s): ")
+    assert lenient.output.splitlines()[-1] == "corpus has 1 warning(s); quotekb check --strict refuses them"
     result = check(root, "--strict")
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
@@ -271,3 +275,10 @@ def test_a_dash_before_the_interview_without_an_interviewer_is_narration(tmp_pat
     # after the first turn a dash line is a question, and without an interviewer it is refused
     with pytest.raises(InputError, match="questions marked '――' have no speaker"):
         parse(tmp_path / "later", body + "――次の質問です。\n")
+
+
+@pytest.mark.parametrize("convention, message", [("foo", "'foo' is not one of"), (["bracket", "nope"], "'nope' is not one of"),
+                                                 ([], "should be non-empty")])
+def test_a_convention_that_does_not_exist_is_one_line(tmp_path, convention, message):
+    with pytest.raises(InputError, match=message):
+        parse(tmp_path, "山田: 質問です。\n", transcript={"convention": convention})
