@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
@@ -114,32 +112,41 @@ def check(corpus_dir: Path, strict: bool) -> None:
               show_default=True, help="Datasette configuration file.")
 @click.option("--metadata", "metadata_path", type=click.Path(path_type=Path), default=Path("metadata.yaml"),
               show_default=True, help="Datasette metadata file.")
-def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Path, metadata_path: Path) -> None:
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
+              help="Server processes (default: one per CPU).")
+@click.option("--cache-mb", type=click.FloatRange(min=0), default=64, show_default=True,
+              help="Memory per worker for whole answers of the current build (0: none).")
+def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Path, metadata_path: Path,
+          workers: int | None, cache_mb: float) -> None:
     """Serve the database read-only with Datasette, rebuilding it first when stale.
 
-    The database is rebuilt when it is missing or older than any corpus file.
+    The database is rebuilt when it is missing or when its build hashes differ from
+    the corpus's files or the installed code. While serving, a rebuilt file (quotekb
+    build in another shell) is picked up within a second, by every worker process.
+    Anonymous GET answers carry an ETag of the build and are kept in memory until the
+    next build.
 
     \b
     Example:
-        quotekb serve --port 8001
+        quotekb serve --port 8001 --workers 2
     """
-    from quotekb.publish.serve import datasette_command, is_stale
+    from quotekb.publish.serve import default_workers, run, stale_reason
     from quotekb.store.build import build as run_build
 
     if db_path.suffix != ".db" or db_path.stem != "quotekb":
         # Datasette names the database after the file, and datasette.yaml configures "quotekb"
         raise InputError(db_path, "the served database must be named quotekb.db",
                          "build into a directory of its own, e.g. --db out/quotekb.db")
-    if is_stale(db_path, corpus_dir):
-        click.echo(f"{db_path} is missing or older than {corpus_dir}/: building")
-        run_build(corpus_dir, db_path, echo=click.echo, jobs=0)  # all cores, as `quotekb build`
     for path in (config_path, metadata_path):
         if not path.exists():
             raise InputError(path, "file not found", "run from the repository root or pass its path")
-    argv = datasette_command(db_path, host, port, config_path, metadata_path)
-    click.echo(f"serving http://{host}:{port}/quotekb")
-    sys.stdout.flush()
-    os.execv(argv[0], argv)
+    reason = stale_reason(db_path, corpus_dir)
+    if reason is not None:
+        click.echo(f"{db_path} must be rebuilt ({reason}): building")
+        run_build(corpus_dir, db_path, echo=click.echo, jobs=0)  # all cores, as `quotekb build`
+    workers = workers or default_workers()
+    click.echo(f"serving http://{host}:{port}/quotekb ({workers} worker{'s' if workers > 1 else ''})")
+    run(db_path, host, port, config_path, metadata_path, workers, cache_mb)
 
 
 @cli.command()

@@ -189,7 +189,8 @@ async def test_writes_are_refused(ds, actor):
     assert count.json()["rows"][0]["n"] > 100
 
 
-def test_serve_runs_datasette_immutable_with_both_files(tmp_path):
+def test_the_plain_datasette_baseline_is_immutable_with_both_files(tmp_path):
+    # what scripts/loadtest.py compares `quotekb serve` with
     argv = datasette_command(tmp_path / "q.db", "127.0.0.1", 8001, tmp_path / "d.yaml", tmp_path / "m.yaml")
     options = argv[argv.index("serve") + 1 :]
     assert options[options.index("-i") + 1] == str(tmp_path / "q.db")
