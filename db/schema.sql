@@ -41,7 +41,7 @@ CREATE TABLE analogy_mentions (
 	UNIQUE (analogy_id, sentence_id), 
 	CONSTRAINT ck_role_enum CHECK (role IN ('framing', 'proposal', 'elaboration', 'response')), 
 	CONSTRAINT ck_stance_enum CHECK (stance IS NULL OR stance IN ('agree', 'partial', 'disagree')), 
-	CONSTRAINT ck_stance_source CHECK (stance_source IS NULL OR stance_source IN ('rule', 'curated')), 
+	CONSTRAINT ck_stance_source CHECK (stance_source IS NULL OR stance_source IN ('rule', 'curated', 'turn')), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id), 
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
@@ -77,10 +77,12 @@ CREATE TABLE claims (
 	kind VARCHAR NOT NULL, 
 	hedged BOOLEAN NOT NULL, 
 	certain BOOLEAN NOT NULL, 
+	certainty VARCHAR NOT NULL, 
 	has_number BOOLEAN NOT NULL, 
 	cues TEXT NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT ck_kind_enum CHECK (kind IN ('assertion', 'prediction', 'conditional', 'normative', 'response')), 
+	CONSTRAINT ck_certainty_enum CHECK (certainty IN ('hedged', 'neutral', 'certain', 'mixed')), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	UNIQUE (sentence_id), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
@@ -243,7 +245,7 @@ CREATE TABLE sentences (
 	text TEXT NOT NULL, 
 	PRIMARY KEY (id), 
 	UNIQUE (document_id, position), 
-	CONSTRAINT ck_kind_enum CHECK (kind IN ('statement', 'question', 'fragment')), 
+	CONSTRAINT ck_kind_enum CHECK (kind IN ('statement', 'question', 'rhetorical', 'discourse', 'fragment')), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(turn_id) REFERENCES turns (id), 
@@ -320,6 +322,8 @@ CREATE INDEX ix_claim_topics_topic_id ON claim_topics (topic_id);
 
 CREATE INDEX ix_claims_attributed_to ON claims (attributed_to);
 
+CREATE INDEX ix_claims_certainty ON claims (certainty);
+
 CREATE INDEX ix_claims_document_id ON claims (document_id);
 
 CREATE INDEX ix_claims_hedged ON claims (hedged);
@@ -386,7 +390,7 @@ CREATE VIEW analogy_candidates AS SELECT s.id AS sentence_id, s.document_id, s.s
         WHERE am.sentence_id NOT IN (SELECT sentence_id FROM analogy_mentions)
         ORDER BY s.document_id, s.position;
 
-CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind, c.hedged, c.certain, c.has_number,
+CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind, c.hedged, c.certain, c.certainty, c.has_number,
                sec.number AS section,
                (SELECT json_group_array(topic_id) FROM
                   (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id)) AS topics,

@@ -14,11 +14,12 @@ SEGMENT_KINDS = (
     "speaker_label", "turn", "blank",
 )
 TURN_KINDS = ("headline", "summary", "lead", "interview")
-SENTENCE_KINDS = ("statement", "question", "fragment")
+SENTENCE_KINDS = ("statement", "question", "rhetorical", "discourse", "fragment")
 CLAIM_KINDS = ("assertion", "prediction", "conditional", "normative", "response")
+CERTAINTIES = ("hedged", "neutral", "certain", "mixed")
 MENTION_ROLES = ("framing", "proposal", "elaboration", "response")
 STANCES = ("agree", "partial", "disagree")
-STANCE_SOURCES = ("rule", "curated")
+STANCE_SOURCES = ("rule", "curated", "turn")
 # transcript layouts (parse/conventions.py); auto tries them all
 CONVENTIONS = ("auto", "label-line", "label-colon", "label-space", "label-dash", "bracket", "paren", "press", "alias",
                "dash", "qa")
@@ -31,6 +32,7 @@ BY_NAME: dict[str, tuple[str, ...]] = {
     "turn_kinds": TURN_KINDS,
     "sentence_kinds": SENTENCE_KINDS,
     "claim_kinds": CLAIM_KINDS,
+    "certainties": CERTAINTIES,
     "mention_roles": MENTION_ROLES,
     "stances": STANCES,
     "stance_sources": STANCE_SOURCES,

@@ -29,6 +29,7 @@ def test_check_constraints_use_the_vocabulary():
     assert _check_values("turns", "kind") == vocabulary.TURN_KINDS
     assert _check_values("sentences", "kind") == vocabulary.SENTENCE_KINDS
     assert _check_values("claims", "kind") == vocabulary.CLAIM_KINDS
+    assert _check_values("claims", "certainty") == vocabulary.CERTAINTIES
     assert _check_values("analogy_mentions", "role") == vocabulary.MENTION_ROLES
     assert _check_values("analogy_mentions", "stance") == vocabulary.STANCES
     assert _check_values("analogy_mentions", "stance_source") == vocabulary.STANCE_SOURCES
@@ -44,6 +45,7 @@ def test_the_exported_json_schema_uses_the_vocabulary():
     schema = json.loads(schema_text())
     props = schema["properties"]
     assert tuple(props["kind"]["enum"]) == vocabulary.CLAIM_KINDS
+    assert tuple(props["certainty"]["enum"]) == vocabulary.CERTAINTIES
     mention = props["analogies"]["items"]["properties"]
     assert tuple(mention["role"]["enum"]) == vocabulary.MENTION_ROLES
     assert tuple(mention["stance"]["enum"]) == (*vocabulary.STANCES, None)

@@ -123,4 +123,6 @@ def load_knowledge(root: Path, speakers: dict) -> Knowledge:
     data = load_yaml(path, root)
     validate(data, "cues", path)
     cues = {name: CueCategory.from_yaml(name, spec) for name, spec in data["categories"].items()}
+    for category in cues.values():  # what may follow a cue that must be the main predicate
+        category.tail = cues.get("predicate_tail")
     return Knowledge(topics, frames, entities, cues, root)

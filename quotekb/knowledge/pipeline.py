@@ -120,11 +120,12 @@ class Extractor:
 
 
 def _turn_index(turn_rows: list[dict]) -> dict[int, dict]:
-    """Turns by id, each knowing the next interview turn and whether it answers
-    another speaker (the previous interview turn was someone else's)."""
+    """Turns by id, each knowing the next and previous interview turns and whether it
+    answers another speaker (the previous interview turn was someone else's)."""
     turns = {t["id"]: dict(t) for t in turn_rows}
     interview = [t for t in turn_rows if t["kind"] == "interview"]
     for previous, current in zip(interview, interview[1:], strict=False):
         turns[previous["id"]]["next_interview_turn"] = current["id"]
+        turns[current["id"]]["previous_interview_turn"] = previous["id"]
         turns[current["id"]]["follows_other_speaker"] = previous["speaker_id"] != current["speaker_id"]
     return turns

@@ -106,6 +106,7 @@ def claims(conn: sqlite3.Connection, speaker=None, topic=None, kind=None, docume
             "kind": r["kind"],
             "hedged": bool(r["hedged"]),
             "certain": bool(r["certain"]),
+            "certainty": r["certainty"],
             "has_number": bool(r["has_number"]),
             "cues": json.loads(r["cues"]),
             "topics": topics.get(r["id"], []),

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from quotekb.vocabulary import (
+    CERTAINTIES,
     CLAIM_KINDS,
     MENTION_ROLES,
     SEGMENT_KINDS,
@@ -266,6 +267,7 @@ class Claim(Base):
     __tablename__ = "claims"
     __table_args__ = (
         _enum_check("kind", CLAIM_KINDS),
+        _enum_check("certainty", CERTAINTIES),
         _span_check(),
         UniqueConstraint("sentence_id"),
     )
@@ -285,6 +287,8 @@ class Claim(Base):
     kind: Mapped[str] = mapped_column(String, index=True)
     hedged: Mapped[bool] = mapped_column(Boolean, index=True)
     certain: Mapped[bool] = mapped_column(Boolean)
+    # hedged / certain read together, for people: hedged, neutral, certain or mixed
+    certainty: Mapped[str] = mapped_column(String, index=True)
     has_number: Mapped[bool] = mapped_column(Boolean)
     cues: Mapped[str] = mapped_column(Text)
 
