@@ -57,6 +57,8 @@ eval: install-dev
 	$(BIN)/python scripts/evaluate.py
 	# the same with the adjudications of tests/gold/README.md applied (tests/gold/adjudications.jsonl)
 	$(BIN)/python scripts/evaluate.py --adjudicated
+	# quote precision/recall and speaker accuracy on the news gold (tests/fixtures/real/news), into README.md
+	$(BIN)/python scripts/evaluate_quotes.py --readme
 
 schema: install
 	# regenerate db/schema.sql from the SQLAlchemy models

@@ -30,7 +30,7 @@ CREATE TABLE analogy_mentions (
 	document_id VARCHAR NOT NULL, 
 	analogy_id VARCHAR NOT NULL, 
 	sentence_id INTEGER NOT NULL, 
-	speaker_id VARCHAR NOT NULL, 
+	speaker_id VARCHAR, 
 	role VARCHAR NOT NULL, 
 	stance VARCHAR, 
 	stance_cue VARCHAR, 
@@ -65,8 +65,8 @@ CREATE TABLE claim_topics (
 CREATE TABLE claims (
 	id VARCHAR NOT NULL, 
 	document_id VARCHAR NOT NULL, 
-	speaker_id VARCHAR NOT NULL, 
-	attributed_to VARCHAR NOT NULL, 
+	speaker_id VARCHAR, 
+	attributed_to VARCHAR, 
 	section_id INTEGER, 
 	turn_id INTEGER NOT NULL, 
 	sentence_id INTEGER NOT NULL, 
@@ -95,8 +95,8 @@ CREATE TABLE claims (
 
 CREATE TABLE documents (
 	id VARCHAR NOT NULL, 
-	title VARCHAR NOT NULL, 
-	published_on VARCHAR NOT NULL, 
+	title VARCHAR, 
+	published_on VARCHAR, 
 	language VARCHAR NOT NULL, 
 	author VARCHAR, 
 	editor VARCHAR, 
@@ -188,6 +188,35 @@ CREATE TABLE morphemes (
 )
  WITHOUT ROWID;
 
+CREATE TABLE quotes (
+	id VARCHAR NOT NULL, 
+	document_id VARCHAR NOT NULL, 
+	sentence_id INTEGER NOT NULL, 
+	position INTEGER NOT NULL, 
+	speaker_id VARCHAR, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	text TEXT NOT NULL, 
+	span_start INTEGER NOT NULL, 
+	span_end INTEGER NOT NULL, 
+	span_text TEXT NOT NULL, 
+	kind VARCHAR NOT NULL, 
+	cue VARCHAR, 
+	attribution VARCHAR NOT NULL, 
+	evidence_start INTEGER, 
+	evidence_end INTEGER, 
+	evidence VARCHAR, 
+	PRIMARY KEY (id), 
+	CONSTRAINT ck_kind_enum CHECK (kind IN ('direct', 'indirect', 'mixed')), 
+	CONSTRAINT ck_attribution_enum CHECK (attribution IN ('subject_before', 'subject_after', 'previous_sentence_subject', 'next_sentence_subject', 'parenthetical', 'anaphora', 'headline_echo', 'transcript_turn', 'none')), 
+	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
+	CONSTRAINT ck_quote_within_span CHECK (span_start <= start AND "end" <= span_end), 
+	CONSTRAINT ck_quote_evidence CHECK ((evidence_start IS NULL) = (evidence IS NULL)), 
+	FOREIGN KEY(document_id) REFERENCES documents (id), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id), 
+	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
+);
+
 CREATE TABLE sections (
 	id INTEGER NOT NULL, 
 	document_id VARCHAR NOT NULL, 
@@ -236,7 +265,7 @@ CREATE TABLE sentences (
 	document_id VARCHAR NOT NULL, 
 	turn_id INTEGER NOT NULL, 
 	section_id INTEGER, 
-	speaker_id VARCHAR NOT NULL, 
+	speaker_id VARCHAR, 
 	position INTEGER NOT NULL, 
 	position_in_turn INTEGER NOT NULL, 
 	kind VARCHAR NOT NULL, 
@@ -292,7 +321,7 @@ CREATE TABLE turns (
 	id INTEGER NOT NULL, 
 	document_id VARCHAR NOT NULL, 
 	section_id INTEGER, 
-	speaker_id VARCHAR NOT NULL, 
+	speaker_id VARCHAR, 
 	position INTEGER NOT NULL, 
 	kind VARCHAR NOT NULL, 
 	label VARCHAR, 
@@ -357,6 +386,16 @@ CREATE INDEX ix_mentions_entity_id ON mentions (entity_id);
 CREATE INDEX ix_mentions_sentence_id ON mentions (sentence_id);
 
 CREATE INDEX ix_morphemes_lexeme_id ON morphemes (lexeme_id);
+
+CREATE INDEX ix_quotes_cue ON quotes (cue);
+
+CREATE INDEX ix_quotes_document_id ON quotes (document_id);
+
+CREATE INDEX ix_quotes_kind ON quotes (kind);
+
+CREATE INDEX ix_quotes_sentence_id ON quotes (sentence_id);
+
+CREATE INDEX ix_quotes_speaker_id ON quotes (speaker_id);
 
 CREATE INDEX ix_sections_document_id ON sections (document_id);
 

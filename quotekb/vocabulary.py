@@ -24,6 +24,14 @@ STANCE_SOURCES = ("rule", "curated", "turn")
 CONVENTIONS = ("auto", "label-line", "label-colon", "label-space", "label-dash", "bracket", "paren", "press", "alias",
                "dash", "qa")
 ENTITY_KINDS = ("organization", "technology", "product", "method", "person", "place")
+# an interview has speaker turns; a news article reports speech without them
+ARTICLE_FORMS = ("interview", "news")
+QUOTE_KINDS = ("direct", "indirect", "mixed")
+# how a quote's speaker was found (the evidence span says where)
+QUOTE_ATTRIBUTIONS = (
+    "subject_before", "subject_after", "previous_sentence_subject", "next_sentence_subject",
+    "parenthetical", "anaphora", "headline_echo", "transcript_turn", "none",
+)
 
 # the names the corpus YAML schema uses for them
 BY_NAME: dict[str, tuple[str, ...]] = {
@@ -38,4 +46,7 @@ BY_NAME: dict[str, tuple[str, ...]] = {
     "stance_sources": STANCE_SOURCES,
     "conventions": CONVENTIONS,
     "entity_kinds": ENTITY_KINDS,
+    "article_forms": ARTICLE_FORMS,
+    "quote_kinds": QUOTE_KINDS,
+    "quote_attributions": QUOTE_ATTRIBUTIONS,
 }

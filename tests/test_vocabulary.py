@@ -11,6 +11,7 @@ from quotekb import vocabulary
 from quotekb.cli import cli
 from quotekb.ingest.corpus import _schemas
 from quotekb.publish.export import schema_text
+from quotekb.publish.quotes_export import schema_text as quotes_schema_text
 from quotekb.store.models import Base
 
 
@@ -33,12 +34,28 @@ def test_check_constraints_use_the_vocabulary():
     assert _check_values("analogy_mentions", "role") == vocabulary.MENTION_ROLES
     assert _check_values("analogy_mentions", "stance") == vocabulary.STANCES
     assert _check_values("analogy_mentions", "stance_source") == vocabulary.STANCE_SOURCES
+    assert _check_values("quotes", "kind") == vocabulary.QUOTE_KINDS
+    assert _check_values("quotes", "attribution") == vocabulary.QUOTE_ATTRIBUTIONS
 
 
 def test_the_cli_offers_the_claim_kinds():
     export_claims = cli.commands["export"].commands["claims"]
     kind = next(p for p in export_claims.params if p.name == "kind")
     assert tuple(kind.type.choices) == vocabulary.CLAIM_KINDS
+
+
+def test_the_cli_offers_the_quote_kinds():
+    export_quotes = cli.commands["export"].commands["quotes"]
+    kind = next(p for p in export_quotes.params if p.name == "kind")
+    assert tuple(kind.type.choices) == vocabulary.QUOTE_KINDS
+
+
+def test_the_exported_quote_schema_uses_the_vocabulary():
+    props = json.loads(quotes_schema_text())["properties"]
+    assert tuple(props["kind"]["enum"]) == vocabulary.QUOTE_KINDS
+    assert tuple(props["attribution"]["enum"]) == vocabulary.QUOTE_ATTRIBUTIONS
+    person = json.loads(quotes_schema_text())["$defs"]["person"]["properties"]
+    assert tuple(person["role"]["enum"]) == vocabulary.SPEAKER_ROLES
 
 
 def test_the_exported_json_schema_uses_the_vocabulary():
@@ -61,5 +78,7 @@ def test_the_corpus_yaml_schema_uses_the_vocabulary():
     # one convention, or a list of them
     assert tuple(schemas["$defs"]["convention"]["enum"]) == vocabulary.CONVENTIONS
     assert transcript["convention"]["items"] == transcript["convention"]["then"] == {"$ref": "#/$defs/convention"}
+    article = schemas["article"]["properties"]
+    assert tuple(article["form"]["enum"]) == vocabulary.ARTICLE_FORMS
     text = json.dumps(schemas)
     assert "$vocabulary" not in text  # every marker was resolved

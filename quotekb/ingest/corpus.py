@@ -227,8 +227,11 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
                 yaml_path, f"unknown speaker {brief(meta[key])} as {key}",
                 "add it to corpus/speakers.yaml or fix the id", line=line_of(meta, (key,)),
             )
+    news = meta.get("form") == "news"
+    meta.setdefault("language", "ja")
     try:
-        date.fromisoformat(meta["published_on"])
+        if meta.get("published_on") is not None or not news:
+            date.fromisoformat(meta["published_on"])
     except ValueError:
         raise InputError(yaml_path, f"published_on {brief(meta['published_on'])} is not a calendar date",
                          "write it as YYYY-MM-DD", line=line_of(meta, ("published_on",))) from None
@@ -236,7 +239,7 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
         if speaker_id not in speakers:
             raise InputError(yaml_path, f"alias {brief(alias)} names unknown speaker {brief(speaker_id)}",
                              "use an id from corpus/speakers.yaml", line=line_of(meta, ("aliases", alias)))
-    transcript = meta.setdefault("transcript", {})  # optional: auto-detected layouts, no labels
+    transcript = meta.get("transcript") or {}
     labels = dict(transcript.get("labels") or {})
     for label, speaker_id in labels.items():
         if speaker_id not in speakers:

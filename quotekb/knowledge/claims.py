@@ -29,9 +29,9 @@ KIND_ORDER = ("response", "normative", "conditional", "prediction")
 DIGIT = re.compile(r"[0-9０-９]")
 
 
-def claim_id(document_id: str, speaker_id: str, text: str, occurrence: int) -> str:
+def claim_id(document_id: str, speaker_id: str | None, text: str, occurrence: int) -> str:
     """Content hash: unchanged by rebuilds and by edits to other sentences."""
-    key = "\x1f".join((document_id, speaker_id, " ".join(text.split()), str(occurrence)))
+    key = "\x1f".join((document_id, speaker_id or "", " ".join(text.split()), str(occurrence)))
     return "clm-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -110,7 +110,14 @@ def certainty_of(hedged: bool, certain: bool) -> str:
 
 
 def claim_rows(document_id: str, sentences: list[dict], views: dict[int, SentenceView], turns: dict[int, dict],
-               cues: dict[str, CueCategory], names: dict[str, str], author: str) -> list[dict]:
+               cues: dict[str, CueCategory], names: dict[str, str], author: str | None,
+               quotes: list[dict] = ()) -> list[dict]:
+    """`quotes`: the quotes layer's rows; an author's sentence that quotes someone
+    reports the view of the quote's speaker (the one nearest its main predicate, the
+    last), NULL when the text does not say who."""
+    quoted: dict[int, dict] = {}
+    for q in quotes:
+        quoted[q["sentence_id"]] = q
     rows = []
     occurrences: Counter = Counter()
     attribution = Attribution(names, cues)
@@ -130,8 +137,14 @@ def claim_rows(document_id: str, sentences: list[dict], views: dict[int, Sentenc
         answers = after_other and not claimed_in_turn and turn.get("previous_interview_turn") in asked
         claimed_in_turn = True
         kind, decided = classify(view, cues, answers, after_other)
-        if turn["kind"] == "interview":
+        q = quoted.get(sentence["id"])
+        if turn["kind"] == "interview" and (q is None or q["attribution"] == "transcript_turn"):
             attributed, attribution_cues = sentence["speaker_id"], []
+        elif q is not None:
+            # the quote's speaker, also inside a turn that reports someone else (佐藤氏から「…」と言われました)
+            attributed = q["speaker_id"]
+            attribution_cues = [w for w in (q["evidence"], q["cue"]) if w] if attributed else []
+            attribution.current = attributed
         else:
             attributed, attribution_cues = attribution.decide(view, author, turn["kind"] == "headline")
         hedges = cues["hedge"].find(view)
@@ -168,8 +181,9 @@ def _turns_with_questions(sentences: list[dict]) -> set[int]:
     return {s["turn_id"] for s in sentences if s["kind"] == "question"}
 
 
-@layer("claims", reads=("sentences", "turns"), writes=("claims",))
+@layer("claims", reads=("sentences", "turns", "quotes"), writes=("claims",))
 def claims(ctx: DocumentContext) -> dict[str, list[dict]]:
     extractor = ctx.knowledge
     return {"claims": claim_rows(ctx.document_id, ctx.rows["sentences"], ctx.views, ctx.turns,
-                                 extractor.knowledge.cues, extractor.names(ctx.article), ctx.article.meta["author"])}
+                                 extractor.knowledge.cues, extractor.names(ctx.article), ctx.article.meta.get("author"),
+                                 ctx.rows.get("quotes", []))}

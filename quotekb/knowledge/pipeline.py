@@ -20,12 +20,15 @@ from quotekb.knowledge.claims import claims
 from quotekb.knowledge.keypoints import key_points
 from quotekb.knowledge.layer import DocumentContext, Layer, check_order, run_layers
 from quotekb.knowledge.mentions import compile_entities, mentions
+from quotekb.knowledge.quotes import quotes
+from quotekb.knowledge.reported_speech import Words
 from quotekb.knowledge.rules import AlternativeIndex, SentenceView
 from quotekb.knowledge.sentence_kinds import sentence_kinds
 from quotekb.knowledge.topics import topics
 
 LAYERS: list[Layer] = [
     sentence_kinds,
+    quotes,
     claims,
     topics,
     analogy_markers,
@@ -49,6 +52,7 @@ class Extractor:
         self.entity_pattern = compile_entities(self.knowledge.entities)
         self.topic_index = AlternativeIndex([list(t.alternatives) for t in self.knowledge.topics])
         self.frame_index = AlternativeIndex([list(f.cues) for f in self.knowledge.frames])
+        self.quote_words = Words.from_cues(self.knowledge.cues)
 
     def precheck(self, articles: list[Article], document_ids: set[str] | None = None,
                  other_texts: Mapping[str, str] | None = None) -> None:

@@ -26,7 +26,7 @@ from quotekb.parse.conventions import COLONS, LAYOUTS, SPACES, Classifier, Resol
 from quotekb.parse.conventions import SENTENCE_END as CONV_SENTENCE_END
 from quotekb.parse.conventions import _strip_title as strip_title
 from quotekb.parse.labels import discover_labels
-from quotekb.parse.sentences import STRIP, is_question, split_sentences
+from quotekb.parse.sentences import QUOTATIVE, STRIP, is_question, split_sentences
 
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 SECTION_NUMBER = re.compile(r"^(?:第\s*)?([0-9０-９]{1,3})(?:\s*章)?$")
@@ -205,9 +205,11 @@ class _Parser:
         self.article = article
         self.text = article.text
         meta = article.meta
-        transcript = meta["transcript"]
-        self.author = meta["author"]
+        transcript = meta.get("transcript") or {}
+        self.author = meta.get("author")  # a news article's writer may be unnamed (None)
         self.meta = meta
+        # news: no speaker turns; every paragraph after the headline is the writer's
+        self.news = meta.get("form") == "news"
         self.speakers = speakers
         self.convention = transcript.get("convention", "auto")
         self.layouts = parse_layouts(self.convention)
@@ -248,7 +250,7 @@ class _Parser:
 
     def _role(self, key: str) -> str | None:
         """interviewer/interviewee: at the top level of the YAML or under transcript."""
-        top, nested = self.meta.get(key), self.meta["transcript"].get(key)
+        top, nested = self.meta.get(key), (self.meta.get("transcript") or {}).get(key)
         if top and nested and top != nested:
             raise InputError(self.article.yaml_path,
                              f"{key} is {top!r} at the top level but {nested!r} under transcript",
@@ -269,6 +271,9 @@ class _Parser:
 
     # -- front matter -------------------------------------------------------------
     def front(self, line: Line, content: str) -> None:
+        if not self.seen["title"] and self.news and self.headline_lines:
+            self.news_headline(line)
+            return
         if not self.seen["title"]:
             if content == self.meta["title"]:
                 self.seen["title"] = True
@@ -294,7 +299,7 @@ class _Parser:
             self.key_points.append(
                 ParsedKeyPoint(_to_int(is_key_point.group(1)), line.start + is_key_point.end(), line.end, line.number)
             )
-        elif not self.seen["date"] and (content == self.meta["published_on"] or DATE.match(content)):
+        elif not self.seen["date"] and (content == self.meta.get("published_on") or DATE.match(content)):
             self.seen["date"] = True
             self.seg("date", line.start, line.end, line)
         elif BYLINE.match(content) or content in self.credit_names:
@@ -307,7 +312,7 @@ class _Parser:
             self.in_key_points = True
             self.turn = None
         else:
-            kind = "lead" if self.seen["byline"] else "summary"
+            kind = "lead" if self.seen["byline"] or self.news else "summary"
             self.seg(kind, line.start, line.end, line)
             self.paragraph(kind, self.author, None, line)
 
@@ -324,6 +329,11 @@ class _Parser:
         """Classify every line before walking the text: which lines start turns, which
         name-alone lines are captions, which short lines sit between turns."""
         contents = [ln.text(self.text) for ln in lines]
+        if self.news:
+            # no speaker turns: nothing is classified (find_headline handled the title)
+            self.contents, self.marks, self.captions = contents, [None] * len(contents), set()
+            self.between, self.excluded_starts, self.used_layouts = [False] * len(contents), {}, set()
+            return
         title = self.meta["title"]
         title_at = next((i for i, c in enumerate(contents) if c == title), None)
         if title_at is None:
@@ -655,8 +665,44 @@ class _Parser:
         last = max((s.end for s in self.segments if s.start >= section.start), default=section.start)
         section.end = min(last, next_start)
 
+    def news_headline(self, line: Line) -> None:
+        """A news headline is the title's line, or its first lines joined (kicker and
+        headline); an excerpt without one starts with the body."""
+        self.seg("title", line.start, line.end, line)
+        if self.turn is None or self.turn.kind != "headline":
+            self.turn = ParsedTurn("headline", self.author, None, None)
+            self.turns.append(self.turn)
+        self.turn.paragraphs.append((line.start, line.end))
+        if line.number == self.headline_lines[-1]:
+            self.seen["title"] = True
+            self.turn = None
+
+    def find_headline(self, lines: list[Line]) -> None:
+        title = self.meta.get("title")
+        self.headline_lines: list[int] = []
+        if not self.news:
+            return
+        if not title:
+            self.seen["title"] = True
+            return
+        wanted, joined = _squeeze(title), ""
+        for line in lines:
+            content = _squeeze(line.text(self.text))
+            if not content:
+                continue
+            joined += content
+            self.headline_lines.append(line.number)
+            if not wanted.startswith(joined):
+                break
+            if joined == wanted:
+                return
+        self.headline_lines = []
+        if wanted in _squeeze(self.text):  # the title is in the text, within other lines
+            self.seen["title"] = True
+
     def run(self) -> ParsedDocument:
         lines = split_lines(self.text)
+        self.find_headline(lines)
         self.prepare(lines)
         for index, line in enumerate(lines):
             content = self.contents[index]
@@ -681,13 +727,24 @@ class _Parser:
 
     def check(self, lines: list[Line]) -> None:
         path = self.article.yaml_path
-        if not any(t.kind == "interview" for t in self.turns):
+        if self.news and not self.seen["title"]:
+            # a news headline is found in the text (find_headline); an interview's title may be metadata only
+            raise InputError(
+                path,
+                "the title was not found as a line of the text",
+                "copy the title line exactly from the text into title:",
+                line=self.article.line_of_key("title"),
+            )
+        if not self.news and not any(t.kind == "interview" for t in self.turns):
             marked, alone = discover_labels([ln.text(self.text) for ln in lines], known=self.label_names)
             found = {**marked, **alone}
             hint = f"labels seen at line starts: {', '.join(found)}; " if found else ""
-            # each way out of an article without turns (more may join, e.g. another form)
+            # each way out of an article without turns
             fixes = [f"register the speakers or list their labels under transcript.labels in {path.name}",
                      "set interviewer and interviewee for ―― or Q/A questions"]
+            if _REPORTED.search(self.text):
+                # never treated as news silently: an interview whose labels were missed must not be
+                fixes.append("if it is a news article that reports speech (quotes were found), add 'form: news'")
             raise InputError(self.article.text_path, "no speaker turns recognised", hint + "; or ".join(fixes))
         for turn in self.turns:
             if not turn.paragraphs:
@@ -729,6 +786,8 @@ class _Parser:
 
     def review(self) -> None:
         """Warnings for what looks wrong; `quotekb check --strict` refuses them."""
+        if self.news:
+            return  # no turns: reported speech is the quotes layer's
         interview = [t for t in self.turns if t.kind == "interview"]
         speaking = {t.speaker_id for t in interview}
         credited = {self.meta.get("author"), self.meta.get("editor")}
@@ -827,6 +886,15 @@ class LineIndex:
         if n < len(self.starts) and self.starts[n] < offset:
             n += 1  # the offset splits a CRLF: its CR already ended the line
         return n + 1
+
+
+_WHITESPACE = re.compile(r"\s+")
+# a bracketed quotation closed by a quotative (「…」と述べた): reported speech
+_REPORTED = re.compile("」(?:など)?(?:" + "|".join(re.escape(q) for q in QUOTATIVE) + ")")
+
+
+def _squeeze(text: str) -> str:
+    return _WHITESPACE.sub("", text)
 
 
 def parse_article(article: Article, speakers: dict[str, Speaker]) -> ParsedDocument:

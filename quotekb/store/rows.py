@@ -134,8 +134,8 @@ def document_rows(
     rows: dict[str, list[dict]] = {}
     rows["documents"] = [{
         "id": article.id,
-        "title": meta["title"],
-        "published_on": meta["published_on"],
+        "title": meta.get("title"),  # a news excerpt may have no headline or date
+        "published_on": meta.get("published_on"),
         "language": meta["language"],
         "author": meta.get("author"),
         "editor": meta.get("editor"),

@@ -54,6 +54,18 @@ CUES = [
     ("predicate_tail", "そうなると思う。", False, "思う"),
     ("stative_predicate", "その町には駅が有る。", False, "有る"),
     ("topic_anaphora", "これは長く続いてきた。", False, "此れ"),
+    # reported speech (knowledge/quotes.py reads these surfaces)
+    ("quote_verbs", "「謝りたい」と陳謝した。", False, "陳謝"),
+    ("quote_passive", "「本当か」と問われると黙った。", False, "問われ"),
+    ("quote_blockers", "「祝」と印刷された旗。", False, "印刷"),
+    ("quote_as_said", "「問題ない」としている。", False, "としている"),
+    ("indirect_quote_cues", "会合を続ける考えを明らかにした。", False, "考えを明らかに"),
+    ("indirect_quotative_verbs", "価格は下がると述べた。", False, "と述べ"),
+    ("quote_sources", "警視庁によりますと、男は黙っている。", False, "によりますと"),
+    ("person_titles", "同社長は笑った。", False, "社長"),
+    ("compound_particles", "会見において述べた。", False, "において"),
+    ("quote_cataphora", "逮捕された男が認めた。", False, "逮捕された男"),
+    ("person_nouns", "弁護人は黙った。", False, "人"),
 ]
 
 
