@@ -82,18 +82,25 @@ def build(corpus_dir: Path, db_path: Path, jobs: int, full: bool, quiet: bool) -
 
 @cli.command()
 @corpus_option
-def check(corpus_dir: Path) -> None:
+@click.option("--strict", is_flag=True, help="Exit with status 2 when anything looks wrong (warnings).")
+def check(corpus_dir: Path, strict: bool) -> None:
     """Validate the corpus files without building anything.
+
+    Prints each article's turns (speaker and first words), the lines that belong to
+    no turn, what rules decided, and warnings.
 
     \b
     Example:
-        quotekb check --corpus corpus
+        quotekb check --corpus corpus --strict
     """
-    from quotekb.check import check_corpus
+    from quotekb.check import check_corpus, refuse_warnings
 
     # collect first: on bad input the only output is the one error line
-    for line in list(check_corpus(corpus_dir)):
+    lines = list(check_corpus(corpus_dir))
+    for line in lines:
         click.echo(line)
+    if strict:
+        refuse_warnings(lines, corpus_dir)
 
 
 @cli.command()

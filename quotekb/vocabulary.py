@@ -20,7 +20,9 @@ CERTAINTIES = ("hedged", "neutral", "certain", "mixed")
 MENTION_ROLES = ("framing", "proposal", "elaboration", "response")
 STANCES = ("agree", "partial", "disagree")
 STANCE_SOURCES = ("rule", "curated", "turn")
-CONVENTIONS = ("auto", "label-line", "label-colon", "bracket", "dash", "qa")
+# transcript layouts (parse/conventions.py); auto tries them all
+CONVENTIONS = ("auto", "label-line", "label-colon", "label-space", "label-dash", "bracket", "paren", "press", "alias",
+               "dash", "qa")
 ENTITY_KINDS = ("organization", "technology", "product", "method", "person", "place")
 # an interview has speaker turns; a news article reports speech without them
 ARTICLE_FORMS = ("interview", "news")

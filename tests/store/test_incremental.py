@@ -347,7 +347,7 @@ def test_a_parallel_build_reports_the_first_bad_article_like_a_serial_one(corpus
         outputs.append(result.output)
     assert outputs[0] == outputs[1]
     assert outputs[0].count("\n") == 1 and f"{texts[9].stem}." in outputs[0], outputs[0]
-    assert "title was not found" in outputs[0]  # a parse error: found by the workers
+    assert "no speaker turns recognised" in outputs[0]  # a parse error: found by the workers
     assert db.read_bytes() == before
     assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
 
