@@ -10,7 +10,7 @@ DB := db/quotekb.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
 
-.PHONY: install install-dev build serve test bench lock schema clean
+.PHONY: install install-dev build serve test lint bench eval lock schema clean
 
 # Two locks: requirements.lock (runtime: what build and serve need) and
 # requirements-dev.lock (tests, benchmarks, lint on top of it). Serving installs the
@@ -44,9 +44,21 @@ test: install-dev
 	# the whole suite against the real Sudachi dictionary, real SQLite files and Datasette
 	$(BIN)/pytest -q
 
+lint: install-dev
+	# ruff: pyflakes, pycodestyle, import order, bugbear and pyupgrade rules (pyproject.toml)
+	$(BIN)/ruff check quotekb tests scripts
+
 bench: install-dev
 	# benchmarks print a table and write it into README.md
 	$(BIN)/python scripts/bench.py
+
+eval: install-dev
+	# precision and recall of every knowledge layer against the hand gold in tests/gold/
+	$(BIN)/python scripts/evaluate.py
+	# the same with the adjudications of tests/gold/README.md applied (tests/gold/adjudications.jsonl)
+	$(BIN)/python scripts/evaluate.py --adjudicated
+	# quote precision/recall and speaker accuracy on the news gold (tests/fixtures/real/news), into README.md
+	$(BIN)/python scripts/evaluate_quotes.py --readme
 
 schema: install
 	# regenerate db/schema.sql from the SQLAlchemy models

@@ -9,8 +9,9 @@ from pathlib import Path
 from quotekb.ingest.corpus import load_corpus
 from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
-from quotekb.parse.document import parse_article
-from quotekb.store.rows import IdAllocator, document_rows
+from quotekb.knowledge.unregistered import unregistered_speakers
+from quotekb.pipeline import process_document
+from quotekb.store.rows import IdAllocator
 
 
 def check_corpus(corpus_dir: Path) -> Iterator[str]:
@@ -24,9 +25,8 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
     extractor.precheck(corpus.articles)
     ids = IdAllocator()
     for article in corpus.articles:
-        doc = parse_article(article, corpus.speakers)
-        rows, views = document_rows(doc, ids)
-        extractor.document_rows(article, rows, views, ids)
+        done = process_document(article, corpus.speakers, extractor, ids)
+        doc, rows = done.doc, done.rows
         per_speaker = Counter(t.speaker_id for t in doc.turns if t.kind == "interview")
         turns = ", ".join(f"{sid} {n}" for sid, n in sorted(per_speaker.items()))
         linked = sum(1 for k in rows["key_points"] if k.get("sentence_id"))
@@ -35,6 +35,12 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
             f"interview turns ({turns}), {len(doc.sentences)} sentences, {len(rows['claims'])} claims, "
             f"{len(rows['analogies'])} analogies, {linked}/{len(doc.key_points)} key points linked"
         )
+        if rows.get("quotes"):
+            named = sum(1 for q in rows["quotes"] if q["speaker_id"])
+            yield f"{article.id}: {len(rows['quotes'])} quotes, {named} with a speaker"
+        for person in unregistered_speakers(rows.get("quotes", [])):
+            yield (f"{article.id}: {person.name} ({person.evidence}) speaks but is not in speakers.yaml, so the "
+                   f"quote's speaker stays empty; to attribute it, add to corpus/speakers.yaml:\n{person.yaml_entry()}")
         if doc.discovered_labels:
             found = ", ".join(f"{label} -> {sid}" for label, sid in doc.discovered_labels.items())
             yield f"{article.id}: no labels in the YAML; discovered: {found}"

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from quotekb.errors import InputError
+from quotekb.vocabulary import CLAIM_KINDS, QUOTE_KINDS
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_DB = Path("db/quotekb.db")
@@ -156,7 +157,7 @@ def schema() -> None:
 
 @cli.group()
 def export() -> None:
-    """Export claims as JSON, their JSON Schema, or the whole database as a data package.
+    """Export claims or quotes as JSON, their JSON Schemas, or the whole database as a data package.
 
     \b
     Example:
@@ -170,7 +171,7 @@ def export() -> None:
               help="A JSON array, or one JSON object per line.")
 @click.option("--speaker", help="Only claims said by this speaker id.")
 @click.option("--topic", help="Only claims on this topic id.")
-@click.option("--kind", type=click.Choice(["assertion", "prediction", "conditional", "normative", "response"]),
+@click.option("--kind", type=click.Choice(CLAIM_KINDS),
               help="Only claims of this kind.")
 @click.option("--document", help="Only claims of this document id.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
@@ -196,17 +197,49 @@ def export_claims(db_path: Path, fmt: str, speaker, topic, kind, document, outpu
         write_atomic(output, text)
 
 
-@export.command("schema")
-def export_schema() -> None:
-    """Print the JSON Schema (draft 2020-12) of an exported claim.
+@export.command("quotes")
+@read_db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True,
+              help="A JSON array, or one JSON object per line.")
+@click.option("--speaker", help="Only quotes said by this speaker id.")
+@click.option("--kind", type=click.Choice(QUOTE_KINDS), help="Only quotes of this kind.")
+@click.option("--document", help="Only quotes of this document id.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+def export_quotes(db_path: Path, fmt: str, speaker, kind, document, output: Path | None) -> None:
+    """Export quotes with speaker (null when unnamed), cue, attribution and selectors.
+
+    Output is sorted and byte-identical across runs of the same database.
 
     \b
     Example:
-        quotekb export schema > claim.schema.json
+        quotekb export quotes --format jsonl --kind direct -o quotes.jsonl
     """
-    from quotekb.publish.export import schema_text
+    from quotekb.publish.export import connect_readonly, serialize, write_atomic
+    from quotekb.publish.quotes_export import quotes
 
-    click.echo(schema_text(), nl=False)
+    conn = connect_readonly(db_path)
+    try:
+        text = serialize(list(quotes(conn, speaker=speaker, kind=kind, document=document)), fmt)
+    finally:
+        conn.close()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+
+
+@export.command("schema")
+@click.argument("of", type=click.Choice(["claims", "quotes"]), default="claims")
+def export_schema(of: str) -> None:
+    """Print the JSON Schema (draft 2020-12) of an exported claim (or quote).
+
+    \b
+    Example:
+        quotekb export schema quotes > quote.schema.json
+    """
+    from quotekb.publish import export, quotes_export
+
+    click.echo((quotes_export if of == "quotes" else export).schema_text(), nl=False)
 
 
 @export.command("package")

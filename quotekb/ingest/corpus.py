@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 
+from quotekb import vocabulary
 from quotekb.errors import InputError, brief
 from quotekb.ingest.files import check_id, list_dir, read_bounded
 from quotekb.ingest.textfile import MAX_ARTICLE_BYTES, decode_article
@@ -32,7 +33,20 @@ def _schemas() -> dict[str, Any]:
     from quotekb.ingest.yamlio import FAST_SAFE_LOADER
 
     text = resources.files("quotekb.ingest").joinpath("corpus_schemas.yaml").read_text()
-    return yaml.load(text, Loader=FAST_SAFE_LOADER)
+    return _with_vocabulary(yaml.load(text, Loader=FAST_SAFE_LOADER))
+
+
+def _with_vocabulary(node: Any) -> Any:
+    """{$vocabulary: name} -> {enum: [...]} from quotekb/vocabulary.py, so the YAML
+    schema cannot drift from the CHECK constraints."""
+    if isinstance(node, list):
+        return [_with_vocabulary(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _with_vocabulary(value) for key, value in node.items() if key != "$vocabulary"}
+    if "$vocabulary" in node:
+        out["enum"] = list(vocabulary.BY_NAME[node["$vocabulary"]])
+    return out
 
 
 def _inline(node: Any, defs: dict[str, Any], expanding: tuple[str, ...] = ()) -> Any:
@@ -126,7 +140,6 @@ class Article:
 
 @dataclass
 class Corpus:
-    root: Path
     speakers: dict[str, Speaker]
     articles: list[Article]
     # sha256 of every shared file, so incremental builds know what changed
@@ -214,8 +227,11 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
                 yaml_path, f"unknown speaker {brief(meta[key])} as {key}",
                 "add it to corpus/speakers.yaml or fix the id", line=line_of(meta, (key,)),
             )
+    news = meta.get("form") == "news"
+    meta.setdefault("language", "ja")
     try:
-        date.fromisoformat(meta["published_on"])
+        if meta.get("published_on") is not None or not news:
+            date.fromisoformat(meta["published_on"])
     except ValueError:
         raise InputError(yaml_path, f"published_on {brief(meta['published_on'])} is not a calendar date",
                          "write it as YYYY-MM-DD", line=line_of(meta, ("published_on",))) from None
@@ -223,7 +239,8 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
         if speaker_id not in speakers:
             raise InputError(yaml_path, f"alias {brief(alias)} names unknown speaker {brief(speaker_id)}",
                              "use an id from corpus/speakers.yaml", line=line_of(meta, ("aliases", alias)))
-    labels = dict(meta["transcript"].get("labels") or {})
+    transcript = meta.get("transcript") or {}
+    labels = dict(transcript.get("labels") or {})
     for label, speaker_id in labels.items():
         if speaker_id not in speakers:
             raise InputError(
@@ -232,7 +249,7 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
                 line=line_of(meta, ("transcript", "labels", label)),
             )
     for key in ("interviewer", "interviewee"):
-        speaker_id = meta["transcript"].get(key)
+        speaker_id = transcript.get(key)
         if speaker_id is not None and speaker_id not in speakers:
             raise InputError(
                 yaml_path, f"unknown speaker {brief(speaker_id)} as transcript {key}",
@@ -299,4 +316,4 @@ def load_corpus(root: Path, only: set[str] | None = None) -> Corpus:
             )
     articles = [load_article(path, speakers, meta, root) for path, meta in metas.items()]
     shared = {name: file_sha256(root / name, root) for name in SHARED_FILES if (root / name).exists()}
-    return Corpus(root=root, speakers=speakers, articles=articles, shared_hashes=shared)
+    return Corpus(speakers=speakers, articles=articles, shared_hashes=shared)

@@ -15,8 +15,6 @@ from quotekb.ingest.corpus import validate
 from quotekb.ingest.yamlio import load_yaml
 from quotekb.knowledge.rules import Alternative, CueCategory
 
-KNOWLEDGE_FILES = ("topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml")
-
 
 @dataclass(frozen=True)
 class Topic:
@@ -125,4 +123,6 @@ def load_knowledge(root: Path, speakers: dict) -> Knowledge:
     data = load_yaml(path, root)
     validate(data, "cues", path)
     cues = {name: CueCategory.from_yaml(name, spec) for name, spec in data["categories"].items()}
+    for category in cues.values():  # what may follow a cue that must be the main predicate
+        category.tail = cues.get("predicate_tail")
     return Knowledge(topics, frames, entities, cues, root)

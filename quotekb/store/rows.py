@@ -9,9 +9,24 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy import Integer
+
 from quotekb import nlp
 from quotekb.knowledge.rules import SentenceView
 from quotekb.parse.document import ParsedDocument
+from quotekb.store.models import Base
+
+
+def _integer_id_tables() -> frozenset[str]:
+    found = set()
+    for table in Base.metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and pk[0].name == "id" and isinstance(pk[0].type, Integer):
+            found.add(table.name)
+    return frozenset(found)
+
+
+INTEGER_ID_TABLES = _integer_id_tables()
 
 
 class IdAllocator:
@@ -24,6 +39,13 @@ class IdAllocator:
         first = self.counts[table] + 1
         self.counts[table] += n
         return first
+
+    def assign(self, table: str, rows: list[dict]) -> None:
+        """Number the rows of a table with an integer id, unless they carry one."""
+        if table in INTEGER_ID_TABLES and rows and "id" not in rows[0]:
+            first = self.take(table, len(rows))
+            for i, row in enumerate(rows):
+                row["id"] = first + i
 
 
 class Lexicon:
@@ -75,7 +97,7 @@ def token_rows(
         analysed = [nlp.morphemes(sentence["text"]) for sentence in sentences]
     for sentence, found in zip(sentences, analysed, strict=True):
         sentence_id, base, text = sentence["id"], sentence["start"], sentence["text"]
-        forms, spans, pos = [], [], []
+        forms, spans, pos, form_pos = [], [], [], []
         for position, (lexeme, start, end) in enumerate(found):
             fields = lexeme.fields
             lexeme_id = lexeme_ids.get(fields)
@@ -86,13 +108,14 @@ def token_rows(
                 search_position = len(forms)
                 forms.append(fields[2])
                 spans.append((start, end))
+                form_pos.append(fields[5])
             else:
                 search_position = None
             morphemes.append((sentence_id, position, search_position, lexeme_id, base + start, base + end))
         # the index stores exactly what nlp.terms() would give, without tokenizing twice
         fts.append([sentence_id, nlp.join_terms(forms), " ".join([f"{s}-{e}" for s, e in spans])])
         views[sentence_id] = SentenceView(
-            id=sentence_id, text=text, forms=forms, spans=spans, pos=pos,
+            id=sentence_id, text=text, forms=forms, spans=spans, pos=pos, form_pos=form_pos,
             first_in_turn=sentence["position_in_turn"] == 0,
         )
     return morphemes, fts, views
@@ -111,8 +134,8 @@ def document_rows(
     rows: dict[str, list[dict]] = {}
     rows["documents"] = [{
         "id": article.id,
-        "title": meta["title"],
-        "published_on": meta["published_on"],
+        "title": meta.get("title"),  # a news excerpt may have no headline or date
+        "published_on": meta.get("published_on"),
         "language": meta["language"],
         "author": meta.get("author"),
         "editor": meta.get("editor"),

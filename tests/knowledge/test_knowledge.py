@@ -6,41 +6,56 @@ import json
 
 import pytest
 
+from conftest import SEED_ID
+
 QUESTIONS = {
-    # the 14 sentences ending in ASCII "?" ...
+    # asked of the other party (tests/gold/seed.jsonl, is_question) ...
     "では、google は人工知能時代のベル研究所なのでしょうか?",
     "これは適切な比喩だと思いますか?",
-    "それは nvidia に流れるのでしょうか、人工知能企業に流れるのでしょうか、それとも下流のアプリケーションに流れるのでしょうか?",
     "ただ知りたいのですが、ソースは何だと思いますか?",
     "なぜ人工知能の発展はこれまでと違うのでしょうか?",
-    "太陽光発電?",
     "スケーリング法が当てはまり、物事が私たちが考えているほど大きくなった場合、これらの企業はいつか国有化されると思いますか?",
     "それともどう思いますか?",
-    "このアプローチを模倣するプロキシベースのシステムを作成することもできますが、なぜでしょうか?",
     "gartner 風の予測、私はおかしいでしょうか?",
     "何があなたの意見を変えるでしょうか?",
     "そこであなたのオッズを変えるものは何でしょうか?",
     "この見解に基本的に同意しますか?",
-    "21 世紀の生物学的進歩をすべて ai を使って 10 倍加速することはできるでしょうか?",
-    # ... and two that end in 。 but ask
+    # ... by function: a request, and a statement of "my other question is ..."
     "ai企業の経済的堀についてどう思うか教えてください。",
+    "しかし、私のもう一つの疑問は、極度に豊かな世界を考慮する必要があるのかということです。",
+}
+
+RHETORICAL = {
+    # questions the speaker answers at once (gold: rhetorical)
+    "残る疑問は、収益がどこに行くのかということだ。",
+    "それは nvidia に流れるのでしょうか、人工知能企業に流れるのでしょうか、それとも下流のアプリケーションに流れるのでしょうか?",
+    "太陽光発電?",
+    "ここで 1 つの疑問は、10 億または 100 億のパラメータを持つオープンソース モデルをリリースする人はいるのか、ということだと思います。",
+    "このアプローチを模倣するプロキシベースのシステムを作成することもできますが、なぜでしょうか?",
     "こうした状況をどのように検出し、どのように対処するのでしょうか。",
+    "私の考えは、21世紀の進歩を圧縮できるだろうか、ということです。",
+    "21 世紀の生物学的進歩をすべて ai を使って 10 倍加速することはできるでしょうか?",
 }
 
 
 def test_questions_are_sentences_not_claims(db):
-    questions = {r[0] for r in db.execute("SELECT text FROM sentences WHERE kind = 'question'")}
+    questions = {r[0] for r in db.execute(
+        "SELECT text FROM sentences WHERE kind = 'question' AND document_id = ?", (SEED_ID,))}
     assert questions == QUESTIONS
+    assert {r[0] for r in db.execute(
+        "SELECT text FROM sentences WHERE kind = 'rhetorical' AND document_id = ?", (SEED_ID,))} == RHETORICAL
     claimed = db.execute(
         "SELECT count(*) FROM claims c JOIN sentences s ON s.id = c.sentence_id WHERE s.kind != 'statement'"
     ).fetchone()[0]
     assert claimed == 0
-    placeholders = ",".join("?" * len(QUESTIONS))
-    assert db.execute(f"SELECT count(*) FROM claims WHERE text IN ({placeholders})", tuple(QUESTIONS)).fetchone()[0] == 0
+    asked = QUESTIONS | RHETORICAL
+    placeholders = ",".join("?" * len(asked))
+    assert db.execute(f"SELECT count(*) FROM claims WHERE text IN ({placeholders})", tuple(asked)).fetchone()[0] == 0
 
 
 def test_fragment_is_not_a_claim(db):
-    assert [r[0] for r in db.execute("SELECT text FROM sentences WHERE kind = 'fragment'")] == ["群れ。"]
+    fragments = db.execute("SELECT text FROM sentences WHERE kind = 'fragment' AND document_id = ?", (SEED_ID,))
+    assert [r[0] for r in fragments] == ["群れ。"]
 
 
 def test_every_statement_is_one_claim(db):
@@ -59,7 +74,8 @@ def test_claims_quote_their_sentence(db):
 
 
 def claim(db, text_start: str):
-    rows = db.execute("SELECT * FROM claims WHERE text LIKE ? || '%'", (text_start,)).fetchall()
+    rows = db.execute(
+        "SELECT * FROM claims WHERE text LIKE ? || '%' AND document_id = ?", (text_start, SEED_ID)).fetchall()
     assert len(rows) == 1, text_start
     return rows[0]
 
@@ -79,7 +95,8 @@ def test_headline_and_lead_carry_attributed_to(db):
     assert claim(db, "スケーリングの法則は主に")["attributed_to"] == "huang-wenwen"
     # interview claims are the speaker's own view
     assert db.execute("SELECT count(*) FROM claims c JOIN turns t ON t.id = c.turn_id "
-                      "WHERE t.kind = 'interview' AND c.attributed_to != c.speaker_id").fetchone()[0] == 0
+                      "WHERE t.kind = 'interview' AND c.attributed_to != c.speaker_id AND c.document_id = ?",
+                      (SEED_ID,)).fetchone()[0] == 0
 
 
 def test_claim_kinds_hedges_and_certainty_on_the_seed(db):
@@ -96,10 +113,14 @@ def test_claim_kinds_hedges_and_certainty_on_the_seed(db):
     assert (plain["kind"], plain["hedged"], plain["certain"], plain["has_number"]) == ("assertion", 0, 0, 0)
 
 
-def test_every_topic_matches_a_claim_of_the_seed(db):
+def test_every_topic_matches_a_sentence_of_the_seed(db):
     topics = {r[0] for r in db.execute("SELECT id FROM topics")}
-    matched = {r[0] for r in db.execute("SELECT DISTINCT topic_id FROM claim_topics")}
+    matched = {r[0] for r in db.execute("SELECT DISTINCT topic_id FROM sentence_topics")}
     assert topics and matched == topics
+    # all but open-models on a claim: the one sentence naming オープンソース is Amodei's
+    # rhetorical "ここで 1 つの疑問は…リリースする人はいるのか" (answered by 私は懐疑的です)
+    claimed = {r[0] for r in db.execute("SELECT DISTINCT topic_id FROM claim_topics")}
+    assert topics - claimed == {"open-models"}
 
 
 def test_scaling_law_topic_covers_all_three_spellings(db):
@@ -141,21 +162,27 @@ STANCES = {
 
 def test_four_frames_with_their_proposer(db):
     rows = db.execute(
-        "SELECT a.id, a.proposed_by, s.text FROM analogies a JOIN sentences s ON s.id = a.proposal_sentence_id"
+        "SELECT a.id, a.proposed_by, s.text FROM analogies a JOIN sentences s ON s.id = a.proposal_sentence_id "
+        "WHERE a.document_id = ?", (SEED_ID,)
     ).fetchall()
+    assert len(rows) == len(FRAMES)
     assert {r[0]: (r[1], r[2]) for r in rows} == FRAMES
 
 
 def test_each_response_stance_with_its_cue(db):
     rows = db.execute(
         "SELECT m.analogy_id, s.text, m.stance, m.stance_cue, m.stance_source, m.speaker_id "
-        "FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id WHERE m.stance IS NOT NULL"
+        "FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id "
+        "WHERE m.stance IS NOT NULL AND m.document_id = ?", (SEED_ID,)
     ).fetchall()
     got = {}
     for frame, text, stance, cue, source, speaker in rows:
         assert speaker == "dario-amodei"
-        key = next(k for k in STANCES if k[0] == frame and text.startswith(k[1]))
-        got[key] = (stance, cue, source)
+        key = next((k for k in STANCES if k[0] == frame and text.startswith(k[1])), None)
+        if key:
+            got[key] = (stance, cue, source)
+        else:  # the rest of a whole answer: its own stance words, or the answer's stance
+            assert source in ("rule", "turn") and (cue is None) == (source == "turn")
     assert got == STANCES
 
 
@@ -167,14 +194,20 @@ def test_headline_and_lead_are_framing_not_proposal(db):
     assert [r[0] for r in roles] == ["framing"]
     headline = db.execute(
         "SELECT m.role, m.speaker_id FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id "
-        "WHERE m.analogy_id = 'solar-power' AND s.text LIKE '「aiユニコーン」%'"
+        "WHERE m.analogy_id = 'solar-power' AND s.text LIKE '「aiユニコーン」%' AND m.document_id = ?", (SEED_ID,)
     ).fetchone()
     assert tuple(headline) == ("framing", "huang-wenwen")
 
 
 def test_analogy_candidates_hold_comparisons_outside_the_four_frames(db):
-    texts = [r[0] for r in db.execute("SELECT text FROM analogy_candidates")]
-    assert "まるで百の花が咲き競い合っているかのようです。" in texts
+    texts = [r[0] for r in db.execute("SELECT c.text FROM analogy_candidates c JOIN sentences s ON s.id = c.sentence_id "
+                                      "WHERE s.document_id = ?", (SEED_ID,))]
+    # the simile inside Amodei's answer on Bell Labs belongs to that frame's answer
+    assert "まるで百の花が咲き競い合っているかのようです。" not in texts
+    assert [tuple(r) for r in db.execute("SELECT m.analogy_id, m.role FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id "
+                      "WHERE s.text = 'まるで百の花が咲き競い合っているかのようです。' AND s.document_id = ?",
+                      (SEED_ID,))] == [
+                          ("bell-labs", "response")]
     assert any(t.startswith("つまり、少しばかげた比喩を使うと、ai がサイバーマンのようなもの") for t in texts)
     assert "これは適切な比喩だと思いますか?" not in texts  # it elaborates bell-labs
     mentioned = {r[0] for r in db.execute("SELECT sentence_id FROM analogy_mentions")}
@@ -197,7 +230,7 @@ KEY_POINTS = {
 def test_each_key_point_links_to_the_sentence_it_paraphrases(db):
     rows = db.execute(
         "SELECT k.number, s.text, k.speaker_id, s.speaker_id, k.similarity FROM key_points k "
-        "LEFT JOIN sentences s ON s.id = k.sentence_id ORDER BY k.number"
+        "LEFT JOIN sentences s ON s.id = k.sentence_id WHERE k.document_id = ? ORDER BY k.number", (SEED_ID,)
     ).fetchall()
     assert {r[0]: r[1] for r in rows} == KEY_POINTS
     assert all(r[2] == r[3] == "dario-amodei" for r in rows)
@@ -206,7 +239,8 @@ def test_each_key_point_links_to_the_sentence_it_paraphrases(db):
 
 
 def test_mentions_with_case_insensitive_variants(db, seed_text):
-    counts = dict(db.execute("SELECT entity_id, count(*) FROM mentions GROUP BY entity_id").fetchall())
+    counts = dict(db.execute(
+        "SELECT entity_id, count(*) FROM mentions WHERE document_id = ? GROUP BY entity_id", (SEED_ID,)).fetchall())
     # counted by hand in the sentences (not the headings): google appears in lower case
     assert counts["google"] == sum(seed_text.lower().count(v) for v in ("google",)) - 1  # one is a heading
     assert counts["transformer"] == 2  # トランスフォーマー once, 変圧器 once
@@ -226,12 +260,17 @@ def test_knowledge_spans_are_exact(db, table):
 
 def test_claims_view_has_array_columns(db):
     row = db.execute(
-        "SELECT topics, analogies, mentions FROM claims_view WHERE text LIKE 'はい、電話会社です。'"
-    ).fetchone()
+        "SELECT topics, analogies, mentions FROM claims_view WHERE text LIKE 'はい、電話会社です。' AND document_id = ?",
+        (SEED_ID,)).fetchone()
     assert json.loads(row[1]) == ["bell-labs"]
     cross = dict(db.execute(
         "SELECT speaker_id, claims FROM topic_speaker WHERE topic_id = 'nationalization-geopolitics'").fetchall())
     assert "erik-torenberg" not in cross  # Erik only asks about it: questions are not claims
     # read from the text: Amodei's claims naming 国有化, 国営, 敵 or 国家安全保障
     dario = [r[0] for r in db.execute("SELECT text FROM claims WHERE speaker_id = 'dario-amodei'")]
-    assert cross["dario-amodei"] == sum(1 for t in dario if any(w in t for w in ("国有化", "国営", "敵", "国家安全保障")))
+    carried = db.execute(
+        "SELECT count(*) FROM claim_topics ct JOIN claims c ON c.id = ct.claim_id WHERE c.speaker_id = 'dario-amodei' "
+        "AND ct.topic_id = 'nationalization-geopolitics' AND ct.matched LIKE '%anaphora:%'").fetchone()[0]
+    assert carried >= 1  # 現在の状況を踏まえると、国有化はされないと思います -> それが正しければ、…
+    assert cross["dario-amodei"] == carried + sum(
+        1 for t in dario if any(w in t for w in ("国有化", "国営", "敵", "国家安全保障")))

@@ -6,12 +6,14 @@ The sentences are written by hand; the expected cue words are read off them.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CORPUS
 from quotekb import nlp
 from quotekb.ingest.corpus import load_speakers
 from quotekb.ingest.knowledge import load_knowledge
-from quotekb.knowledge.rules import SentenceView, match_alternatives
+from quotekb.knowledge.rules import SentenceView, fold_with_origin, match_alternatives
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,8 @@ def view(text: str, first_in_turn: bool = False) -> SentenceView:
     tokens = nlp.tokenize(text)
     searchable = [t for t in tokens if t.searchable]
     return SentenceView(0, text, [t.normalized_form for t in searchable],
-                        [(t.start, t.end) for t in searchable], [t.pos_detail for t in tokens], first_in_turn)
+                        [(t.start, t.end) for t in searchable], [t.pos_detail for t in tokens], first_in_turn,
+                        form_pos=[t.pos_detail for t in searchable])
 
 
 CUES = [
@@ -33,6 +36,7 @@ CUES = [
     ("hedge", "来年は雨が多いかもしれません。", False, "かもしれ"),
     ("hedge", "それは正しいと思います。", False, "と思い"),
     ("certainty", "それは間違いなく正しい。", False, "間違いなく"),
+    ("certainty", "……それは間違いなく正しい。", False, "間違いなく"),
     ("prediction", "将来、価格は下がるだろう。", False, "将来"),
     ("conditional", "雨が降れば、試合は中止です。", False, "れば"),
     ("normative", "政府はもっと投資すべきです。", False, "べき"),
@@ -41,8 +45,27 @@ CUES = [
     ("stance_partial", "ある程度は正しいと言えます。", False, "ある程度"),
     ("stance_disagree", "その見方には同意できません。", False, "同意できません"),
     ("analogy_marker", "市場はまるで戦場のようだ。", False, "まるで"),
-    ("reporting", "社長は成長が続くと述べた。", False, "述べる"),
+    ("reporting", "社長は成長が続くと述べた。", False, "と述べ"),
     ("anaphora", "同氏は慎重な見方を示した。", False, "同氏"),
+    ("question_prompt", "実際、価格は変わらないわけですが", False, "が"),
+    ("self_answered", "それで何が変わるのか、なぜでしょうか?", False, "なぜでしょうか"),
+    ("discourse", "では、まず費用について考えてみましょう。", False, "てみましょう"),
+    ("discourse", "本日はありがとうございました。", False, "ありがとうございました"),
+    ("predicate_tail", "そうなると思う。", False, "思う"),
+    ("stative_predicate", "その町には駅が有る。", False, "有る"),
+    ("topic_anaphora", "これは長く続いてきた。", False, "此れ"),
+    # reported speech (knowledge/quotes.py reads these surfaces)
+    ("quote_verbs", "「謝りたい」と陳謝した。", False, "陳謝"),
+    ("quote_passive", "「本当か」と問われると黙った。", False, "問われ"),
+    ("quote_blockers", "「祝」と印刷された旗。", False, "印刷"),
+    ("quote_as_said", "「問題ない」としている。", False, "としている"),
+    ("indirect_quote_cues", "会合を続ける考えを明らかにした。", False, "考えを明らかに"),
+    ("indirect_quotative_verbs", "価格は下がると述べた。", False, "と述べ"),
+    ("quote_sources", "警視庁によりますと、男は黙っている。", False, "によりますと"),
+    ("person_titles", "同社長は笑った。", False, "社長"),
+    ("compound_particles", "会見において述べた。", False, "において"),
+    ("quote_cataphora", "逮捕された男が認めた。", False, "逮捕された男"),
+    ("person_nouns", "弁護人は黙った。", False, "人"),
 ]
 
 
@@ -53,10 +76,16 @@ def test_cue_category_fires(knowledge, category, text, first, expected):
 
 NEGATIVE = [
     ("certainty", "それは必ずしも正しくない。"),  # 必ずしも is not certainty
+    # folding changes lengths before the cue (… becomes ..., ㌔ becomes キロ): the
+    # exclusion must still cover the lemma's span in the original text
+    ("certainty", "……それは必ずしも正しくない。"),
+    ("certainty", "㌔単位の話は必ずしも正しくない。"),
     ("analogy_marker", "例えば、次のように考えます。"),  # 例えば / 次のように are not comparisons
     ("normative", "驚くべき成果です。"),  # adnominal べき
     ("conditional", "技術は利益をもたらすでしょう。"),  # たら inside もたらす
-    ("response", "はい、そうです。"),  # not first in its turn
+    ("response", "そうですね、はい。"),  # not first in its turn, and not opening the sentence
+    ("reporting", "山田氏は経済について語った。"),  # what was talked about, not whose view
+    ("topic_anaphora", "それとも別の道がありますか。"),  # a conjunction, not a reference
 ]
 
 
@@ -144,3 +173,17 @@ def test_alternative_index_agrees_with_testing_every_topic(knowledge, seed_text)
         assert index.match(v) == expected, text
         matched_lines += bool(expected)
     assert matched_lines > 20
+
+
+@settings(deadline=None)  # a loaded machine must not fail a correct fold
+@given(st.text(alphabet="ab…㌔ｶﾞﾊﾟＡＩ必ずしも。\u3099 ", max_size=20))
+def test_fold_with_origin_folds_like_nlp_fold_and_maps_inside_the_text(text):
+    folded, origin = fold_with_origin(text)
+    assert folded == nlp.fold(text)
+    view_ = SentenceView(0, text, [], [])
+    for start in range(len(folded)):
+        for end in range(start + 1, len(folded) + 1):
+            a, b = view_.original_span(start, end)
+            assert 0 <= a < b <= len(text)
+            # the folded span comes from the characters it maps back to
+            assert folded[start:end] in nlp.fold(text[a:b])

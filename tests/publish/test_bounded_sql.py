@@ -11,8 +11,11 @@ import pytest
 from quotekb.publish.datasette_plugin.functions import MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_TEXT_CHARS
 
 HUGE = "printf('%.*c', 1500000, 'a')"  # 1.5 M characters, made by SQLite itself
-# the time budget of one hostile request: refusing must not wait for any tokenizing
-FAST = 1.5
+# the time budget of one hostile request: refusing must not wait for any tokenizing.
+# Unbounded, these requests took 30 s to 110 s; the budget is generous so that a
+# loaded machine (CI, several builds at once) does not fail a request that was cut
+# off as it should be. Latency itself is measured by scripts/loadtest.py, not here.
+FAST = 8.0
 
 
 @pytest.fixture(autouse=True)
