@@ -26,7 +26,7 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
     for article in corpus.articles:
         doc = parse_article(article, corpus.speakers)
         rows, views = document_rows(doc, ids)
-        extractor.document_rows(article, rows, views, ids)
+        extractor.run(article, rows, views, ids.assign)
         per_speaker = Counter(t.speaker_id for t in doc.turns if t.kind == "interview")
         turns = ", ".join(f"{sid} {n}" for sid, n in sorted(per_speaker.items()))
         linked = sum(1 for k in rows["key_points"] if k.get("sentence_id"))

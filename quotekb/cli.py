@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from quotekb.errors import InputError
+from quotekb.vocabulary import CLAIM_KINDS
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_DB = Path("db/quotekb.db")
@@ -221,7 +222,7 @@ def export() -> None:
               help="A JSON array, or one JSON object per line.")
 @click.option("--speaker", help="Only claims said by this speaker id.")
 @click.option("--topic", help="Only claims on this topic id.")
-@click.option("--kind", type=click.Choice(["assertion", "prediction", "conditional", "normative", "response"]),
+@click.option("--kind", type=click.Choice(CLAIM_KINDS),
               help="Only claims of this kind.")
 @click.option("--document", help="Only claims of this document id.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")

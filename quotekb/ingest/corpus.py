@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 
+from quotekb import vocabulary
 from quotekb.errors import InputError
 from quotekb.ingest.textfile import check_size, decode_article
 from quotekb.ingest.yamlio import line_of, load_yaml
@@ -31,7 +32,20 @@ def _schemas() -> dict[str, Any]:
     from quotekb.ingest.yamlio import FAST_SAFE_LOADER
 
     text = resources.files("quotekb.ingest").joinpath("corpus_schemas.yaml").read_text()
-    return yaml.load(text, Loader=FAST_SAFE_LOADER)
+    return _with_vocabulary(yaml.load(text, Loader=FAST_SAFE_LOADER))
+
+
+def _with_vocabulary(node: Any) -> Any:
+    """{$vocabulary: name} -> {enum: [...]} from quotekb/vocabulary.py, so the YAML
+    schema cannot drift from the CHECK constraints."""
+    if isinstance(node, list):
+        return [_with_vocabulary(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _with_vocabulary(value) for key, value in node.items() if key != "$vocabulary"}
+    if "$vocabulary" in node:
+        out["enum"] = list(vocabulary.BY_NAME[node["$vocabulary"]])
+    return out
 
 
 def _inline(node: Any, defs: dict[str, Any], expanding: tuple[str, ...] = ()) -> Any:

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 from quotekb.errors import InputError
 from quotekb.ingest.knowledge import Frame
+from quotekb.knowledge.layer import DocumentContext, layer
 from quotekb.knowledge.rules import CueCategory, SentenceView
 
 RESPONSE_WINDOW = 3
@@ -37,6 +38,40 @@ def stance_of(view: SentenceView, cues: dict[str, CueCategory]) -> tuple[str | N
         if words:
             return stance, words[0]
     return None, None
+
+
+@layer("analogy_markers", reads=("sentences",), writes=("analogy_markers",))
+def analogy_markers(ctx: DocumentContext) -> dict[str, list[dict]]:
+    """Sentences with comparison wording (cues.yaml analogy_marker); the frames layer
+    reads them from ctx.found."""
+    marker_cues = ctx.knowledge.knowledge.cues["analogy_marker"]
+    markers = {}
+    for s in ctx.rows["sentences"]:
+        found = marker_cues.find(ctx.views[s["id"]])
+        if found:
+            markers[s["id"]] = found
+    ctx.found["analogy_markers"] = markers
+    return {"analogy_markers": [{"sentence_id": sid, "cues": json.dumps(found, ensure_ascii=False)}
+                                for sid, found in markers.items()]}
+
+
+@layer("analogies", reads=("sentences", "turns", "analogy_markers"), writes=("analogies", "analogy_mentions"))
+def analogies(ctx: DocumentContext) -> dict[str, list[dict]]:
+    extractor = ctx.knowledge
+    frames, sentences = extractor.knowledge.frames, ctx.rows["sentences"]
+    frame_matches: list[dict[int, list[str]]] = [{} for _ in frames]
+    for s in sentences:
+        for index, matched in extractor.frame_index.match(ctx.views[s["id"]]).items():
+            frame_matches[index][s["id"]] = matched
+    analogy_rows, mention_rows = [], []
+    for frame, matches in zip(frames, frame_matches, strict=True):
+        analogy, frame_mentions = frame_rows(frame, ctx.document_id, sentences, ctx.views, ctx.turns,
+                                             extractor.knowledge.cues, extractor.used_stances,
+                                             ctx.found["analogy_markers"], matches)
+        if analogy:
+            analogy_rows.append(analogy)
+            mention_rows.extend(frame_mentions)
+    return {"analogies": analogy_rows, "analogy_mentions": mention_rows}
 
 
 def frame_rows(frame: Frame, document_id: str, sentences: list[dict], views: dict[int, SentenceView],

@@ -12,20 +12,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from quotekb.knowledge.layer import DocumentContext, layer
 from quotekb.knowledge.rules import CueCategory, SentenceView
 
 KIND_ORDER = ("response", "normative", "conditional", "prediction")
 DIGIT = re.compile(r"[0-9０-９]")
-PREDICATE_POS = ("動詞", "形容詞", "助動詞", "形状詞")
-
-
-def sentence_kind(parsed_kind: str, view: SentenceView, cues: dict[str, CueCategory]) -> str:
-    """statement, question (ends in ?/？ or a question cue) or fragment (no predicate)."""
-    if parsed_kind == "question" or cues["question"].find(view):
-        return "question"
-    if not any(p.startswith(PREDICATE_POS) for p in view.pos):
-        return "fragment"
-    return "statement"
 
 
 def claim_id(document_id: str, speaker_id: str, text: str, occurrence: int) -> str:
@@ -124,3 +115,10 @@ def claim_rows(document_id: str, sentences: list[dict], views: dict[int, Sentenc
             "cues": json.dumps(audit, ensure_ascii=False, sort_keys=True),
         })
     return rows
+
+
+@layer("claims", reads=("sentences", "turns"), writes=("claims",))
+def claims(ctx: DocumentContext) -> dict[str, list[dict]]:
+    extractor = ctx.knowledge
+    return {"claims": claim_rows(ctx.document_id, ctx.rows["sentences"], ctx.views, ctx.turns,
+                                 extractor.knowledge.cues, extractor.names(ctx.article), ctx.article.meta["author"])}

@@ -12,9 +12,17 @@ import itertools
 
 from rapidfuzz import fuzz, process
 
+from quotekb.knowledge.layer import DocumentContext, layer
+
 MAX_WINDOW = 3
 # Below this the best candidate is not a paraphrase: the key point stays unlinked.
 THRESHOLD = 0.6
+
+
+@layer("key_points", reads=("key_points", "sentences", "turns"), writes=("key_points",))
+def key_points(ctx: DocumentContext) -> dict[str, list[dict]]:
+    align(ctx.rows["key_points"], ctx.rows["sentences"], ctx.turns, ctx.article.text)
+    return {"key_points": ctx.rows["key_points"]}
 
 
 def align(key_points: list[dict], sentences: list[dict], turns: dict[int, dict], text: str) -> None:

@@ -11,6 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from quotekb.ingest.knowledge import Entity
+from quotekb.knowledge.layer import DocumentContext, layer
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ def compile_entities(entities: list[Entity]) -> EntityMatcher | None:
         re.compile(f"(?=[{firsts}])(?:{'|'.join(parts)})", re.IGNORECASE),
         {f"v{i}": entity for i, (_v, entity) in enumerate(variants)},
     )
+
+
+@layer("mentions", reads=("sentences",), writes=("mentions",))
+def mentions(ctx: DocumentContext) -> dict[str, list[dict]]:
+    return {"mentions": mention_rows(ctx.knowledge.entity_pattern, ctx.document_id, ctx.rows["sentences"],
+                                     ctx.article.text)}
 
 
 def mention_rows(matcher: EntityMatcher | None, document_id: str, sentences: list[dict], text: str) -> list[dict]:

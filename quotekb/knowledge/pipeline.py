@@ -1,18 +1,39 @@
-"""The knowledge layer for one document: sentence kinds, claims, topics, analogies,
-analogy markers, key-point alignment and entity mentions, all from corpus/ rules."""
+"""The knowledge layers, in the order they run, and what they share across a build.
+
+Each layer is one module's function declared with @layer (knowledge/layer.py): what it
+reads, what it writes. Adding a layer is its module, one entry in LAYERS and its
+models; `check_order` refuses an order in which a layer reads what nobody wrote yet.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from quotekb.ingest.corpus import Article, Speaker
 from quotekb.ingest.knowledge import Knowledge
-from quotekb.knowledge import analogies, claims, keypoints, mentions
-from quotekb.knowledge.mentions import compile_entities
+from quotekb.knowledge import analogies as analogy_rules
+from quotekb.knowledge.analogies import analogies, analogy_markers
+from quotekb.knowledge.claims import claims
+from quotekb.knowledge.keypoints import key_points
+from quotekb.knowledge.layer import DocumentContext, Layer, check_order, run_layers
+from quotekb.knowledge.mentions import compile_entities, mentions
 from quotekb.knowledge.rules import AlternativeIndex, SentenceView
+from quotekb.knowledge.sentence_kinds import sentence_kinds
+from quotekb.knowledge.topics import topics
+
+LAYERS: list[Layer] = [
+    sentence_kinds,
+    claims,
+    topics,
+    analogy_markers,
+    analogies,
+    key_points,
+    mentions,
+]
+check_order(LAYERS)
 
 
 @dataclass
@@ -36,7 +57,7 @@ class Extractor:
         corpus and `other_texts` holds the texts of the others (read on demand)."""
         self.document_ids = document_ids if document_ids is not None else {a.id for a in articles}
         texts = ChainMap({a.id: a.text for a in articles}, other_texts or {})
-        analogies.precheck_curated_quotes(self.knowledge.frames, texts, self.knowledge.path / "analogies.yaml")
+        analogy_rules.precheck_curated_quotes(self.knowledge.frames, texts, self.knowledge.path / "analogies.yaml")
 
     def global_rows(self, corpus) -> dict[str, list[dict]]:
         k = self.knowledge
@@ -76,65 +97,12 @@ class Extractor:
         names.update(article.meta.get("aliases") or {})
         return names
 
-    def document_rows(self, article: Article, rows: dict[str, list], views: dict[int, SentenceView], ids) -> None:
-        """Add the knowledge tables to a document's rows (and fill sentence kinds and
-        key-point alignment in place)."""
-        cues = self.knowledge.cues
-        document_id = article.id
-        sentences = rows["sentences"]
-        for s in sentences:
-            s["kind"] = claims.sentence_kind(s["kind"], views[s["id"]], cues)
-        turns = _turn_index(rows["turns"])
-
-        claim_rows = claims.claim_rows(
-            document_id, sentences, views, turns, cues, self.names(article), article.meta["author"]
-        )
-        rows["claims"] = claim_rows
-        claim_of_sentence = {c["sentence_id"]: c["id"] for c in claim_rows}
-
-        rows["sentence_topics"], rows["claim_topics"] = [], []
-        topics = self.knowledge.topics
-        for s in sentences:
-            for index, matched in self.topic_index.match(views[s["id"]]).items():
-                topic_id = topics[index].id
-                value = json.dumps(matched, ensure_ascii=False)
-                rows["sentence_topics"].append({"sentence_id": s["id"], "topic_id": topic_id, "matched": value})
-                if s["id"] in claim_of_sentence:
-                    rows["claim_topics"].append(
-                        {"claim_id": claim_of_sentence[s["id"]], "topic_id": topic_id, "matched": value}
-                    )
-
-        markers = {}
-        for s in sentences:
-            found = cues["analogy_marker"].find(views[s["id"]])
-            if found:
-                markers[s["id"]] = found
-        rows["analogy_markers"] = [
-            {"sentence_id": sid, "cues": json.dumps(found, ensure_ascii=False)} for sid, found in markers.items()
-        ]
-
-        rows["analogies"], rows["analogy_mentions"] = [], []
-        frame_matches: list[dict[int, list[str]]] = [{} for _ in self.knowledge.frames]
-        for s in sentences:
-            for index, matched in self.frame_index.match(views[s["id"]]).items():
-                frame_matches[index][s["id"]] = matched
-        for frame, matches in zip(self.knowledge.frames, frame_matches, strict=True):
-            analogy, frame_mentions = analogies.frame_rows(
-                frame, document_id, sentences, views, turns, cues, self.used_stances, markers, matches
-            )
-            if analogy:
-                rows["analogies"].append(analogy)
-                rows["analogy_mentions"].extend(frame_mentions)
-        first = ids.take("analogy_mentions", len(rows["analogy_mentions"]))
-        for i, mention in enumerate(rows["analogy_mentions"]):
-            mention["id"] = first + i
-
-        keypoints.align(rows["key_points"], sentences, turns, article.text)
-
-        rows["mentions"] = mentions.mention_rows(self.entity_pattern, document_id, sentences, article.text)
-        first = ids.take("mentions", len(rows["mentions"]))
-        for i, mention in enumerate(rows["mentions"]):
-            mention["id"] = first + i
+    def run(self, article: Article, rows: dict[str, list], views: dict[int, SentenceView],
+            assign_ids: Callable[[str, list[dict]], None]) -> None:
+        """Add the knowledge tables to a document's rows, layer by layer (LAYERS);
+        `assign_ids(table, rows)` numbers rows that need an integer id (the store's)."""
+        context = DocumentContext(article, rows, views, _turn_index(rows["turns"]), self)
+        run_layers(LAYERS, context, assign_ids)
 
     def mark_used_from_db(self, conn) -> None:
         """Curated stances already applied to documents an incremental build keeps."""
@@ -146,7 +114,7 @@ class Extractor:
                     self.used_stances.add((frame.id, index))
 
     def finish(self) -> None:
-        analogies.check_curated_quotes(
+        analogy_rules.check_curated_quotes(
             self.knowledge.frames, self.used_stances, self.knowledge.path / "analogies.yaml", self.document_ids
         )
 

@@ -21,22 +21,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SPEAKER_ROLES = ("guest", "host", "author", "editor", "interviewer", "other")
-SEGMENT_KINDS = (
-    "header", "title", "date", "boilerplate", "byline", "summary", "lead",
-    "key_points_intro", "key_point", "note", "section_number", "section_heading",
-    "speaker_label", "turn", "blank",
+from quotekb.vocabulary import (
+    CLAIM_KINDS,
+    MENTION_ROLES,
+    SEGMENT_KINDS,
+    SENTENCE_KINDS,
+    SPEAKER_ROLES,
+    STANCE_SOURCES,
+    STANCES,
+    TURN_KINDS,
 )
-TURN_KINDS = ("headline", "summary", "lead", "interview")
-SENTENCE_KINDS = ("statement", "question", "fragment")
-CLAIM_KINDS = ("assertion", "prediction", "conditional", "normative", "response")
-MENTION_ROLES = ("framing", "proposal", "elaboration", "response")
-STANCES = ("agree", "partial", "disagree")
 
 
 def _enum_check(column: str, values: tuple[str, ...]) -> CheckConstraint:
     quoted = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=f"ck_{column}_enum")
+
+
+def _nullable_enum_check(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IS NULL OR {column} IN ({quoted})", name=name)
 
 
 def _span_check() -> CheckConstraint:
@@ -334,8 +338,8 @@ class AnalogyMention(Base):
         ForeignKeyConstraint(["document_id", "analogy_id"], ["analogies.document_id", "analogies.id"]),
         UniqueConstraint("analogy_id", "sentence_id"),
         _enum_check("role", MENTION_ROLES),
-        CheckConstraint("stance IS NULL OR stance IN ('agree', 'partial', 'disagree')", name="ck_stance_enum"),
-        CheckConstraint("stance_source IS NULL OR stance_source IN ('rule', 'curated')", name="ck_stance_source"),
+        _nullable_enum_check("stance", STANCES, "ck_stance_enum"),
+        _nullable_enum_check("stance_source", STANCE_SOURCES, "ck_stance_source"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -9,9 +9,24 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy import Integer
+
 from quotekb import nlp
 from quotekb.knowledge.rules import SentenceView
 from quotekb.parse.document import ParsedDocument
+from quotekb.store.models import Base
+
+
+def _integer_id_tables() -> frozenset[str]:
+    found = set()
+    for table in Base.metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and pk[0].name == "id" and isinstance(pk[0].type, Integer):
+            found.add(table.name)
+    return frozenset(found)
+
+
+INTEGER_ID_TABLES = _integer_id_tables()
 
 
 class IdAllocator:
@@ -24,6 +39,13 @@ class IdAllocator:
         first = self.counts[table] + 1
         self.counts[table] += n
         return first
+
+    def assign(self, table: str, rows: list[dict]) -> None:
+        """Number the rows of a table with an integer id, unless they carry one."""
+        if table in INTEGER_ID_TABLES and rows and "id" not in rows[0]:
+            first = self.take(table, len(rows))
+            for i, row in enumerate(rows):
+                row["id"] = first + i
 
 
 class Lexicon:

@@ -93,7 +93,7 @@ def process(task: Task, docs: list[ParsedDocument], extractor: Extractor, with_t
     for doc in docs:
         rows, views = document_rows(doc, ids, lexicon, with_tokens, analysed.pop())
         if with_tokens:
-            extractor.document_rows(doc.article, rows, views, ids)
+            extractor.run(doc.article, rows, views, ids.assign)
         batches.append(pack(rows))
         progress.append((doc.article.id, len(doc.article.text),
                          f"{len(doc.sections)} sections, {len(doc.turns)} turns, {len(doc.sentences)} sentences"))

@@ -23,14 +23,26 @@ from sqlalchemy import Connection, Integer
 
 from quotekb.store.models import Base
 
-# Insert order respects foreign keys.
-TABLE_ORDER = [
-    "speakers", "topics", "entities", "documents", "speaker_labels", "segments", "sections", "turns",
-    "sentences", "morphemes", "sentences_fts", "key_points", "claims", "sentence_topics", "claim_topics", "analogies",
-    "analogy_mentions", "analogy_markers", "mentions",
-]
-# Virtual tables have no model: columns and the table their rowid follows.
+# Virtual tables have no model: their columns and the table their rowid follows
+# (they are written right after it, deleted right before it).
 VIRTUAL = {"sentences_fts": (("rowid", "terms", "spans"), "sentences")}
+# Filled by the build itself, not from a document's rows.
+NOT_ROWS = {"lexemes", "build_info"}
+
+
+def _table_order() -> list[str]:
+    """Insert order: the models' foreign-key order, each virtual table after the
+    table it follows."""
+    order = []
+    for table in Base.metadata.sorted_tables:
+        if table.name in NOT_ROWS:
+            continue
+        order.append(table.name)
+        order += [name for name, (_columns, follows) in VIRTUAL.items() if follows == table.name]
+    return order
+
+
+TABLE_ORDER = _table_order()
 
 
 def _integer_id_tables() -> set[str]:
@@ -82,10 +94,13 @@ COLUMNS = {table: _columns(table) for table in (*TABLE_ORDER, "lexemes")}
 
 def pack(rows: dict[str, list[dict]]) -> Packed:
     """Row dicts -> value lists in COLUMNS order (missing optional columns are NULL).
-    Batches that are already value lists or tuples (morphemes, sentences_fts) pass through."""
+    Batches that are already value lists or tuples (morphemes, sentences_fts) pass through.
+    A table the models do not declare is an error: rows are never silently dropped."""
     packed = {}
     for table, batch in rows.items():
-        if table not in COLUMNS or not batch:
+        if table not in COLUMNS or table in NOT_ROWS:
+            raise ValueError(f"rows for {table!r}, which is not a table the build writes (quotekb/store/models.py)")
+        if not batch:
             continue
         if isinstance(batch[0], (list, tuple)):
             packed[table] = batch
@@ -225,29 +240,44 @@ def drop_unused_lexemes(conn: Connection) -> None:
     conn.exec_driver_sql("DELETE FROM lexemes WHERE id NOT IN (SELECT lexeme_id FROM morphemes)")
 
 
+def _deletions() -> list[tuple[str, int]]:
+    """DELETE statements that remove one document's rows, children first (the
+    reverse of the insert order), each with how many times it takes the document id.
+    A table is a document's when it has a document_id column or a foreign key into
+    such a table; the others (speakers, topics, entities) are shared."""
+    owner: dict[str, str] = {"documents": "id = ?"}
+    for name in TABLE_ORDER:
+        if name in VIRTUAL or name in owner:
+            continue
+        table = Base.metadata.tables[name]
+        if "document_id" in table.columns:
+            owner[name] = "document_id = ?"
+            continue
+        for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
+            parent = fk.column.table.name
+            if parent in owner and fk.column.name == "id":
+                owner[name] = f"{fk.parent.name} IN (SELECT id FROM {parent} WHERE {owner[parent]})"
+                break
+    statements = []
+    for name in reversed(TABLE_ORDER):
+        if name in VIRTUAL:
+            follows = VIRTUAL[name][1]
+            statements.append((f"DELETE FROM {name} WHERE rowid IN (SELECT id FROM {follows} WHERE "
+                               f"{owner[follows]})", owner[follows].count("?")))
+        elif name in owner:
+            statements.append((f"DELETE FROM {name} WHERE {owner[name]}", owner[name].count("?")))
+        if name == "sentences":
+            # the trigram index has external content (sentences): it is told what goes
+            statements.insert(len(statements) - 1, (
+                "INSERT INTO sentences_trigram(sentences_trigram, rowid, text) "
+                "SELECT 'delete', id, text FROM sentences WHERE document_id = ?", 1))
+    return statements
+
+
+DELETIONS = _deletions()
+
+
 def delete_document(conn: Connection, document_id: str) -> None:
     """Remove every row of one document, children first."""
-    sentence_ids = "SELECT id FROM sentences WHERE document_id = :doc"
-    claim_ids = "SELECT id FROM claims WHERE document_id = :doc"
-    statements = [
-        "INSERT INTO sentences_trigram(sentences_trigram, rowid, text) "
-        "SELECT 'delete', id, text FROM sentences WHERE document_id = :doc",
-        f"DELETE FROM sentences_fts WHERE rowid IN ({sentence_ids})",
-        f"DELETE FROM morphemes WHERE sentence_id IN ({sentence_ids})",
-        "DELETE FROM mentions WHERE document_id = :doc",
-        f"DELETE FROM analogy_markers WHERE sentence_id IN ({sentence_ids})",
-        "DELETE FROM analogy_mentions WHERE document_id = :doc",
-        "DELETE FROM analogies WHERE document_id = :doc",
-        f"DELETE FROM claim_topics WHERE claim_id IN ({claim_ids})",
-        f"DELETE FROM sentence_topics WHERE sentence_id IN ({sentence_ids})",
-        "DELETE FROM claims WHERE document_id = :doc",
-        "DELETE FROM key_points WHERE document_id = :doc",
-        "DELETE FROM sentences WHERE document_id = :doc",
-        "DELETE FROM turns WHERE document_id = :doc",
-        "DELETE FROM sections WHERE document_id = :doc",
-        "DELETE FROM segments WHERE document_id = :doc",
-        "DELETE FROM speaker_labels WHERE document_id = :doc",
-        "DELETE FROM documents WHERE id = :doc",
-    ]
-    for statement in statements:
-        conn.exec_driver_sql(statement.replace(":doc", "?"), (document_id,) * statement.count(":doc"))
+    for statement, n in DELETIONS:
+        conn.exec_driver_sql(statement, (document_id,) * n)

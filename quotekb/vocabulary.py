@@ -1,0 +1,37 @@
+"""Every closed set of values, declared once.
+
+The models' CHECK constraints, the CLI's choices, the corpus YAML schema
+(`{$vocabulary: name}` in ingest/corpus_schemas.yaml) and the exported JSON Schema
+(publish/claims.schema.json, tied by a test) all read these tuples.
+"""
+
+from __future__ import annotations
+
+SPEAKER_ROLES = ("guest", "host", "author", "editor", "interviewer", "other")
+SEGMENT_KINDS = (
+    "header", "title", "date", "boilerplate", "byline", "summary", "lead",
+    "key_points_intro", "key_point", "note", "section_number", "section_heading",
+    "speaker_label", "turn", "blank",
+)
+TURN_KINDS = ("headline", "summary", "lead", "interview")
+SENTENCE_KINDS = ("statement", "question", "fragment")
+CLAIM_KINDS = ("assertion", "prediction", "conditional", "normative", "response")
+MENTION_ROLES = ("framing", "proposal", "elaboration", "response")
+STANCES = ("agree", "partial", "disagree")
+STANCE_SOURCES = ("rule", "curated")
+CONVENTIONS = ("auto", "label-line", "label-colon", "bracket", "dash", "qa")
+ENTITY_KINDS = ("organization", "technology", "product", "method", "person", "place")
+
+# the names the corpus YAML schema uses for them
+BY_NAME: dict[str, tuple[str, ...]] = {
+    "speaker_roles": SPEAKER_ROLES,
+    "segment_kinds": SEGMENT_KINDS,
+    "turn_kinds": TURN_KINDS,
+    "sentence_kinds": SENTENCE_KINDS,
+    "claim_kinds": CLAIM_KINDS,
+    "mention_roles": MENTION_ROLES,
+    "stances": STANCES,
+    "stance_sources": STANCE_SOURCES,
+    "conventions": CONVENTIONS,
+    "entity_kinds": ENTITY_KINDS,
+}

@@ -1,0 +1,61 @@
+"""Each closed set of values has one source (quotekb/vocabulary.py): the CHECK
+constraints, the CLI's choices, the corpus YAML schema and the exported JSON Schema
+must all say the same."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from quotekb import vocabulary
+from quotekb.cli import cli
+from quotekb.ingest.corpus import _schemas
+from quotekb.publish.export import schema_text
+from quotekb.store.models import Base
+
+
+def _check_values(table: str, column: str) -> tuple[str, ...]:
+    for constraint in Base.metadata.tables[table].constraints:
+        text = str(getattr(constraint, "sqltext", ""))
+        match = re.search(rf"\b{column} IN \(([^)]*)\)", text)
+        if match:
+            return tuple(v.strip().strip("'") for v in match.group(1).split(","))
+    raise AssertionError(f"no CHECK on {table}.{column}")
+
+
+def test_check_constraints_use_the_vocabulary():
+    assert _check_values("speakers", "role") == vocabulary.SPEAKER_ROLES
+    assert _check_values("segments", "kind") == vocabulary.SEGMENT_KINDS
+    assert _check_values("turns", "kind") == vocabulary.TURN_KINDS
+    assert _check_values("sentences", "kind") == vocabulary.SENTENCE_KINDS
+    assert _check_values("claims", "kind") == vocabulary.CLAIM_KINDS
+    assert _check_values("analogy_mentions", "role") == vocabulary.MENTION_ROLES
+    assert _check_values("analogy_mentions", "stance") == vocabulary.STANCES
+    assert _check_values("analogy_mentions", "stance_source") == vocabulary.STANCE_SOURCES
+
+
+def test_the_cli_offers_the_claim_kinds():
+    export_claims = cli.commands["export"].commands["claims"]
+    kind = next(p for p in export_claims.params if p.name == "kind")
+    assert tuple(kind.type.choices) == vocabulary.CLAIM_KINDS
+
+
+def test_the_exported_json_schema_uses_the_vocabulary():
+    schema = json.loads(schema_text())
+    props = schema["properties"]
+    assert tuple(props["kind"]["enum"]) == vocabulary.CLAIM_KINDS
+    mention = props["analogies"]["items"]["properties"]
+    assert tuple(mention["role"]["enum"]) == vocabulary.MENTION_ROLES
+    assert tuple(mention["stance"]["enum"]) == (*vocabulary.STANCES, None)
+    assert tuple(mention["stance_source"]["enum"]) == (*vocabulary.STANCE_SOURCES, None)
+    assert tuple(schema["$defs"]["person"]["properties"]["role"]["enum"]) == vocabulary.SPEAKER_ROLES
+
+
+def test_the_corpus_yaml_schema_uses_the_vocabulary():
+    schemas = _schemas()
+    speaker = schemas["speakers"]["properties"]["speakers"]["items"]["properties"]
+    assert tuple(speaker["role"]["enum"]) == vocabulary.SPEAKER_ROLES
+    transcript = schemas["article"]["properties"]["transcript"]["properties"]
+    assert tuple(transcript["convention"]["enum"]) == vocabulary.CONVENTIONS
+    text = json.dumps(schemas)
+    assert "$vocabulary" not in text  # every marker was resolved
