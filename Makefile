@@ -9,7 +9,7 @@ DB := db/quotekb.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
 
-.PHONY: install build serve test bench lock schema clean
+.PHONY: install build serve test bench bench-scale lock schema clean
 
 install: $(STAMP)
 
@@ -37,6 +37,11 @@ test: install
 bench: install
 	# benchmarks print a table and write it into README.md
 	$(BIN)/python scripts/bench.py
+
+bench-scale: install
+	# 1,000 and 10,000 synthetic articles into SQLite and PostgreSQL (a throwaway cluster
+	# unless QUOTEKB_BENCH_POSTGRES_URL is set); py-spy on PATH adds a profile
+	$(BIN)/python scripts/bench.py --scale
 
 schema: install
 	# regenerate db/schema.sql from the SQLAlchemy models

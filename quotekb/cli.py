@@ -145,6 +145,9 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
     from quotekb.publish.serve import datasette_command, is_stale
     from quotekb.store.build import build as run_build
 
+    if str(db_path).startswith(("postgresql:", "postgresql+psycopg:", "postgres:")):
+        raise InputError(None, "quotekb serve publishes SQLite, not a PostgreSQL URL",
+                         "build a SQLite snapshot of the same corpus (quotekb build --db db/quotekb.db) and serve that")
     if db_path.suffix != ".db" or db_path.stem != "quotekb":
         # Datasette names the database after the file, and datasette.yaml configures "quotekb"
         raise InputError(db_path, "the served database must be named quotekb.db",

@@ -200,7 +200,8 @@ class ReadConnection:
         # client-side binding: `:x IS NULL` needs no parameter type, as in SQLite
         self.conn = connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
         self.conn.adapters.register_loader("bool", _BoolAsInt)
-        self.conn.read_only = True
+        # autocommit runs no BEGIN that read_only could apply to: the session default then
+        self.conn.execute("SET default_transaction_read_only = on")
         set_search_path(self.conn, SCHEMA)
 
     def execute(self, sql: str, params=()):

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -27,6 +28,7 @@ from quotekb.cli import cli
 from quotekb.store import postgres, postgres_build
 from quotekb.store.models import Base
 from quotekb.store.search import tsquery_text, tsvector_text
+from quotekb.store.views import VIEWS
 from quotekb.store.writer import VIRTUAL
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -88,6 +90,12 @@ def fts_rows_sqlite(db: Path) -> list[tuple]:
         return conn.execute("SELECT rowid, terms, spans FROM sentences_fts ORDER BY rowid").fetchall()
 
 
+def view_rows(conn, name: str) -> list[tuple]:
+    """A view's rows, sorted, numbers as floats (PostgreSQL's round() gives numeric)."""
+    rows = [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in conn.execute(f"SELECT * FROM {name}")]
+    return sorted(rows, key=repr)
+
+
 def fts_rows_postgres(url: str) -> list[tuple]:
     with postgres.ReadConnection(url) as conn:
         return [tuple(r) for r in conn.execute("SELECT rowid, terms, spans FROM sentences_fts ORDER BY rowid")]
@@ -103,6 +111,11 @@ def assert_same(sqlite_db: Path, url: str, tmp_path: Path, corpus: Path) -> None
     assert counts["sentences"] > 0 and counts["morphemes"] > 0 and counts["claims"] > 0
     assert postgres_build.dump_counts(url) == counts
     assert fts_rows_postgres(url) == fts_rows_sqlite(sqlite_db)
+    with sqlite3.connect(sqlite_db) as left, postgres.ReadConnection(url) as right:
+        for name in VIEWS:
+            rows = view_rows(left, name)
+            assert rows == view_rows(right, name), name
+            assert rows or name == "analogy_candidates", name
     speakers = sorted({line.split("\t")[2] for line in run("search", "--db", str(sqlite_db), "--limit", "0", "は")
                        .splitlines()})
     exports = [["claims"], ["claims", "--format", "jsonl"], ["claims", "--kind", "prediction"],
@@ -136,6 +149,26 @@ def test_seed_builds_the_same_rows_exports_and_search_on_both_engines(tmp_path, 
     assert "(full)" in output and "sentences_fts" in output
     assert_same(sqlite_db, pg_url, tmp_path, CORPUS)
     assert "is up to date" in run("build", "--corpus", str(CORPUS), "--db", pg_url)
+
+
+def test_the_readme_sql_for_postgresql_runs_and_returns_rows(pg_url):
+    import re
+
+    run("build", "--corpus", str(CORPUS), "--db", pg_url, "-q")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## PostgreSQL", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sql\n(.*?)```", section, re.S).group(1)
+    statements = [s.strip() for s in block.split(";") if s.strip()]
+    assert len(statements) == 2
+    with psycopg.connect(postgres.conninfo(pg_url)) as conn:
+        for statement in statements:
+            assert conn.execute(statement).fetchall(), statement
+
+
+def test_serve_refuses_a_postgresql_url_in_one_line():
+    result = CliRunner().invoke(cli, ["serve", "--db", "postgresql://me@dbhost/research"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: quotekb serve publishes SQLite") and len(result.output.splitlines()) == 1
 
 
 def test_search_for_electricity_finds_the_two_sentences_that_say_it(tmp_path, pg_url, seed_text):
@@ -231,6 +264,20 @@ def test_an_unreachable_server_is_one_line_and_exit_2(tmp_path):
         assert result.exit_code == 2, result.output
         assert result.output.startswith("error: ") and "cannot connect to PostgreSQL" in result.output
         assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_database_without_a_build_is_one_line_and_exit_2(pg_url):
+    for args in (["export", "claims"], ["search", "電気"], ["export", "package", "out"]):
+        result = CliRunner().invoke(cli, [*args, "--db", pg_url])
+        assert result.exit_code == 2, result.output
+        assert "no quotekb database in schema 'quotekb'" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_read_connection_refuses_writes(tmp_path, pg_url):
+    run("build", "--corpus", str(CORPUS), "--db", pg_url, "-q")
+    with postgres.ReadConnection(pg_url) as conn, pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        conn.execute("DELETE FROM claims")
 
 
 def test_odd_terms_survive_the_tsvector_and_tsquery_literals(server):
