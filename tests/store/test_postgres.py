@@ -257,6 +257,24 @@ def test_a_killed_build_leaves_a_schema_that_the_next_build_drops(tmp_path, pg_u
     assert schemas(pg_url) == ["quotekb"]
 
 
+def test_a_second_build_waits_for_the_first(pg_url):
+    """Builds of one database take turns: a build finding the lock held says so and waits."""
+    import threading
+
+    key = f"quotekb build {postgres.SCHEMA}"
+    with psycopg.connect(postgres.conninfo(pg_url), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))  # a build under way
+        said, done = [], []
+        thread = threading.Thread(target=lambda: done.append(postgres_build.build(CORPUS, pg_url, echo=said.append)))
+        thread.start()
+        thread.join(timeout=5)
+        assert thread.is_alive() and said == ["waiting for another quotekb build of this database"]
+        assert schemas(pg_url) == []  # it wrote nothing while it waited
+        other.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        thread.join(timeout=120)
+    assert done and done[0].mode == "full" and schemas(pg_url) == ["quotekb"]
+
+
 def test_an_unreachable_server_is_one_line_and_exit_2(tmp_path):
     url = f"postgresql://nobody@/nothing?host={tmp_path}"  # no server listens there
     for args in (["build", "--corpus", str(CORPUS)], ["export", "claims"], ["search", "電気"]):
