@@ -9,7 +9,7 @@ DB := db/quotekb.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
 
-.PHONY: install build serve test bench bench-scale lock schema clean
+.PHONY: install build serve test lint bench bench-scale lock schema clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ serve: install
 test: install
 	# the whole suite against the real Sudachi dictionary, real SQLite files and Datasette
 	$(BIN)/pytest -q
+
+lint: install
+	# ruff: pyflakes, pycodestyle, import order, bugbear and pyupgrade rules (pyproject.toml)
+	$(BIN)/ruff check quotekb tests scripts
 
 bench: install
 	# benchmarks print a table and write it into README.md

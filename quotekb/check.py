@@ -9,8 +9,8 @@ from pathlib import Path
 from quotekb.ingest.corpus import load_corpus
 from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
-from quotekb.parse.document import parse_article
-from quotekb.store.rows import IdAllocator, document_rows
+from quotekb.pipeline import process_document
+from quotekb.store.rows import IdAllocator
 
 
 def check_corpus(corpus_dir: Path) -> Iterator[str]:
@@ -24,9 +24,8 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
     extractor.precheck(corpus.articles)
     ids = IdAllocator()
     for article in corpus.articles:
-        doc = parse_article(article, corpus.speakers)
-        rows, views = document_rows(doc, ids)
-        extractor.run(article, rows, views, ids.assign)
+        done = process_document(article, corpus.speakers, extractor, ids)
+        doc, rows = done.doc, done.rows
         per_speaker = Counter(t.speaker_id for t in doc.turns if t.kind == "interview")
         turns = ", ".join(f"{sid} {n}" for sid, n in sorted(per_speaker.items()))
         linked = sum(1 for k in rows["key_points"] if k.get("sentence_id"))

@@ -1,8 +1,19 @@
-"""Shared fixtures: the real corpus built once per session into a temporary directory."""
+"""Shared fixtures: the seed article, alone, built once per session in a temporary directory.
+
+No test reads the repository's corpus/articles/: CORPUS is a copy of corpus/'s shared
+files with the seed article only, so adding an article to corpus/ changes no test.
+`seed_db` is built twice, from the seed alone and from the seed with two more articles
+beside it, and every test of the seed runs against both: a test that counts a whole
+table instead of the seed's rows fails.
+"""
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sqlite3
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,9 +24,35 @@ from datasette.app import Datasette
 from quotekb.store.build import build
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "corpus"
+REPO_CORPUS = REPO / "corpus"
 SEED_ID = "000_4ec62380fbf01393"
+
+
+def _seed_corpus() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="quotekb-seed-corpus-"))
+    atexit.register(shutil.rmtree, root, True)
+    for path in REPO_CORPUS.glob("*.yaml"):
+        shutil.copy(path, root / path.name)
+    (root / "articles").mkdir()
+    for suffix in (".txt", ".yaml"):
+        shutil.copy(REPO_CORPUS / "articles" / f"{SEED_ID}{suffix}", root / "articles")
+    return root
+
+
+CORPUS = _seed_corpus()
 SEED_TEXT_PATH = CORPUS / "articles" / f"{SEED_ID}.txt"
+
+
+def with_two_more_articles(root: Path) -> Path:
+    """A copy of the seed corpus with two synthetic articles beside the seed (their
+    turns are the seed's, so they also test that seed queries are scoped to it)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from synth_corpus import make_corpus as make_synthetic
+
+    make_synthetic(root, 2, seed=5, source=CORPUS)
+    for suffix in (".txt", ".yaml"):
+        shutil.copy(CORPUS / "articles" / f"{SEED_ID}{suffix}", root / "articles")
+    return root
 
 
 @pytest.fixture(scope="session")
@@ -23,10 +60,13 @@ def seed_text() -> str:
     return SEED_TEXT_PATH.read_bytes().decode("utf-8")
 
 
-@pytest.fixture(scope="session")
-def seed_db(tmp_path_factory) -> Path:
+@pytest.fixture(scope="session", params=["seed", "seed+2"])
+def seed_db(request, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("seed") / "quotekb.db"
-    build(CORPUS, path)
+    corpus = CORPUS
+    if request.param == "seed+2":
+        corpus = with_two_more_articles(tmp_path_factory.mktemp("seed-plus-two") / "corpus")
+    build(corpus, path)
     return path
 
 

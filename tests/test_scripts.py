@@ -90,6 +90,7 @@ def test_bench_quick_prints_every_measurement_and_writes_the_readme_it_is_given(
                      "build 20 synthetic articles, one process", "build 100 synthetic articles, one process",
                      "build 100 synthetic articles, all", "peak RSS, one-process build of 100 vs 20 articles",
                      "parallel build on all", "rebuild of 100 articles after one changed",
+                     "peer: SudachiPy + sqlite3 executemany + FTS5", "full build, one process, vs the peer",
                      "search stored query", "facet page"):
         assert any(name.startswith(expected) for name in names), (expected, names)
     for row in rows:  # every row measured something (a failed group reads "error: ...")

@@ -128,7 +128,6 @@ class Article:
 
 @dataclass
 class Corpus:
-    root: Path
     speakers: dict[str, Speaker]
     articles: list[Article]
     # sha256 of every shared file, so incremental builds know what changed
@@ -295,4 +294,4 @@ def load_corpus(root: Path, only: set[str] | None = None) -> Corpus:
             )
     articles = [load_article(path, speakers, meta) for path, meta in metas.items()]
     shared = {name: file_sha256(root / name) for name in SHARED_FILES if (root / name).exists()}
-    return Corpus(root=root, speakers=speakers, articles=articles, shared_hashes=shared)
+    return Corpus(speakers=speakers, articles=articles, shared_hashes=shared)

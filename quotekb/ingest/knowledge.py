@@ -15,8 +15,6 @@ from quotekb.ingest.corpus import validate
 from quotekb.ingest.yamlio import load_yaml
 from quotekb.knowledge.rules import Alternative, CueCategory
 
-KNOWLEDGE_FILES = ("topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml")
-
 
 @dataclass(frozen=True)
 class Topic:

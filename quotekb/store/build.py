@@ -204,7 +204,8 @@ def _load(corpus_dir: Path, db_path: Path, with_tokens: bool, full: bool, quick:
     if partial:
         # curated quotes may be looked for in any article: the unchanged ones are read
         # from the database they were built into
-        extractor.precheck(corpus.articles, set(quick.articles), _StoredTexts(db_path, set(plan.changed)))
+        extractor.precheck(corpus.articles, set(quick.articles),
+                          _StoredTexts(db_path, set(plan.changed) | set(plan.removed)))
     else:
         extractor.precheck(corpus.articles)
     if plan.mode != "unchanged":
@@ -255,7 +256,7 @@ class _Resources:
 
     tmp: Path
     shards: Path
-    runner: workers.InProcess | workers.Workers | None = None
+    runner: workers.InProcess | workers.Pool | None = None
     copier: _Copier | None = None
     engine: object | None = None
 
@@ -305,14 +306,14 @@ def build(
 def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: int,
            full: bool, held: _Resources) -> BuildStats:
     quick, plan = _first_plan(corpus_dir, db_path, with_tokens, full)
-    if plan is not None and plan.mode == "incremental" and not workers.forks(len(plan.changed), jobs):
+    if plan is not None and plan.mode == "incremental" and not workers.uses_pool(len(plan.changed), jobs):
         # no worker will be forked (one chunk of articles): the copy can start now, in
         # a thread (sendfile, without the GIL), and overlap loading, validating, parsing
         # and processing; it was most of a one-article rebuild's time when it waited
         held.copier = _Copier(db_path, held.tmp)
     if plan is None or plan.mode != "unchanged":
         plan, corpus, extractor = _load(corpus_dir, db_path, with_tokens, full, quick, plan)
-    if held.copier is not None and (plan.mode != "incremental" or workers.forks(len(plan.changed), jobs)):
+    if held.copier is not None and (plan.mode != "incremental" or workers.uses_pool(len(plan.changed), jobs)):
         # the files changed while they were loaded, and the plan with them
         held.copier.discard()
         held.copier = None
@@ -320,16 +321,16 @@ def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_to
     if plan.mode == "unchanged":
         os.utime(db_path)  # mark it current, so `serve` (which compares times) does not rebuild again
         return stats
-    with workers.bulk_gc():  # see workers.BULK_GC_THRESHOLDS
-        try:
+    try:
+        with workers.bulk_gc():  # see workers.BULK_GC_THRESHOLDS
             _write(db_path, echo, with_tokens, jobs, plan, corpus, extractor, held, stats)
-        except (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError) as error:
-            # input that slipped past validation: still one line, and the old file stays
-            raise InputError(corpus_dir, f"the corpus breaks a database constraint ({error})",
-                             "run quotekb check and report this input as a quotekb bug") from None
-        except OSError as error:
-            raise InputError(db_path, f"cannot write the database ({error.strerror})",
-                             "check the path, free disk space and permissions") from None
+    except (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError) as error:
+        # input that slipped past validation: still one line, and the old file stays
+        raise InputError(corpus_dir, f"the corpus breaks a database constraint ({error})",
+                         "run quotekb check and report this input as a quotekb bug") from None
+    except OSError as error:
+        raise InputError(db_path, f"cannot write the database ({error.strerror})",
+                         "check the path, free disk space and permissions") from None
     return stats
 
 
@@ -342,11 +343,12 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
     by_id = {a.id: a for a in corpus.articles}
     todo = [by_id[article_id] for article_id in plan.changed]
     held.runner = runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
-    if plan.mode == "incremental" and held.copier is None:
-        # started after the fork, so that no worker inherits the thread
-        held.copier = _Copier(db_path, tmp)
-    # parse what will be processed before any output, so bad input fails first
+    # parse what will be processed before any output, so bad input fails first; this
+    # also starts the pool's workers
     runner.parse()
+    if plan.mode == "incremental" and held.copier is None:
+        # started after the pool's workers, so that no worker is forked beside the thread
+        held.copier = _Copier(db_path, tmp)
     echo(f"{plan.mode} build ({plan.reason})")
     if held.copier is not None:
         held.copier.wait()

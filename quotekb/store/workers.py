@@ -1,51 +1,54 @@
-"""Processing articles into shards, in this process or in worker processes.
+"""Processing articles into shards, in this process or in a standard process pool.
 
 Articles are processed in tasks of CHUNK_ARTICLES consecutive articles; each task
-parses, tokenizes and extracts its articles into one shard file (writer.write_shard)
-that the build then merges, in corpus order.
+runs pipeline.process_document on its articles and writes their rows into one shard
+file (writer.write_shard) that the build then merges, in corpus order, so the
+database does not depend on the number of jobs.
 
-With several jobs, `Workers` forks that many processes, and each takes a fixed share
-of the tasks (worker k: tasks k, k + n, k + 2n, ...). A worker first parses all of
-its articles and reports; only when every worker has parsed without error does the
-parent let them process, so bad input still fails before any output, and no parsed
-article is sent between processes (for 1,000 articles, pickling and unpickling them
-took about half as long as parsing them) or parsed twice. Because worker
-k's results come in the order of its tasks, the parent reads task i from worker
-i mod n and gets every shard in corpus order without a reordering buffer.
+Bad input must fail before any output: the parent parses every article first (about
+2% of a build), then the pool's workers process the tasks (parsing their articles
+again, which is cheaper than sending parsed articles between processes: pickling
+them took about half as long as parsing). The pool uses the platform's default start
+method (fork on Linux, spawn on macOS and Windows); START_METHOD overrides it.
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
-import traceback
+import os
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from quotekb import nlp
-from quotekb.errors import InputError
 from quotekb.ingest.corpus import Article
 from quotekb.knowledge.pipeline import Extractor
 from quotekb.parse.document import ParsedDocument, parse_article
-from quotekb.store.rows import IdAllocator, Lexicon, analyse, document_rows
+from quotekb.pipeline import process_document
+from quotekb.store.rows import IdAllocator, Lexicon, analyse
 from quotekb.store.writer import pack, write_shard
 
 # Articles per task: large enough that a shard's fixed costs (a file, its tables)
 # vanish, small enough that the last task does not leave a core idle.
 CHUNK_ARTICLES = 8
-# How long the parent waits on a silent worker before checking that it still lives.
-POLL_SECONDS = 1.0
+# None: the platform's default start method; tests force "spawn" to prove builds
+# work where fork does not exist.
+START_METHOD: str | None = None
+# How often a pool worker checks that the build that started it still runs.
+PARENT_POLL_SECONDS = 0.5
 # A build allocates millions of tuples and lists that live until their shard is written,
 # and makes almost no reference cycles: at the default thresholds (700, 10, 10) the
-# cyclic collector walks them again and again. With these, and the freeze before the
-# fork (Workers), a build of 1,000 synthetic articles on 2 cores took 8% less CPU
-# (23.8 s -> 21.8 s, three runs each) and the same peak memory.
-# (Measured with the generational collector of Python 3.11-3.13; 3.14's incremental
-# collector reads the thresholds differently.)
+# cyclic collector walks them again and again. With these, a one-process build of
+# 1,000 synthetic articles took 19.9 s and 27.6 s of CPU against 26.0 s and 31.3 s
+# without (two alternating pairs of runs on a loaded machine; an earlier measurement
+# on a quiet one: 8% less CPU). Measured with Python 3.11's generational collector.
 BULK_GC_THRESHOLDS = (100_000, 50, 100)
 
 
@@ -83,22 +86,25 @@ def tasks_for(n_articles: int, shards: Path) -> list[Task]:
             for i in range(0, n_articles, CHUNK_ARTICLES)]
 
 
-def process(task: Task, docs: list[ParsedDocument], extractor: Extractor, with_tokens: bool) -> Processed:
+def process(task: Task, docs: list[ParsedDocument], speakers: dict, extractor: Extractor,
+            with_tokens: bool) -> Processed:
     """Tokenize and extract parsed articles, with ids local to the task, into its shard."""
     ids, lexicon = IdAllocator(), Lexicon()
     stances_before = set(extractor.used_stances)
     batches, progress = [], []
     analysed = analyse(docs) if with_tokens else [None] * len(docs)
-    analysed.reverse()  # popped from the end: each article's morphemes go once its rows are made
-    for doc in docs:
-        rows, views = document_rows(doc, ids, lexicon, with_tokens, analysed.pop())
-        if with_tokens:
-            extractor.run(doc.article, rows, views, ids.assign)
-        batches.append(pack(rows))
+    for doc, morphemes in zip(docs, analysed, strict=True):
+        done = process_document(doc.article, speakers, extractor, ids, lexicon, with_tokens, morphemes, doc)
+        batches.append(pack(done.rows))
         progress.append((doc.article.id, len(doc.article.text),
                          f"{len(doc.sections)} sections, {len(doc.turns)} turns, {len(doc.sentences)} sentences"))
     write_shard(task.shard, batches, lexicon.rows())
     return Processed(task.shard, ids.counts, extractor.used_stances - stances_before, progress)
+
+
+def parse_all(articles: list[Article], speakers: dict) -> list[ParsedDocument]:
+    """Every article parsed, in corpus order: the first bad one raises its InputError."""
+    return [parse_article(article, speakers) for article in articles]
 
 
 class InProcess:
@@ -111,145 +117,88 @@ class InProcess:
         self.parsed: list[ParsedDocument] = []
 
     def parse(self) -> None:
-        self.parsed = [parse_article(a, self.speakers) for a in self.articles]
+        self.parsed = parse_all(self.articles, self.speakers)
 
     def results(self) -> Iterator[Processed]:
         for task in self.tasks:
-            yield process(task, self.parsed[task.start : task.stop], self.extractor, self.with_tokens)
+            yield process(task, self.parsed[task.start : task.stop], self.speakers, self.extractor,
+                          self.with_tokens)
 
     def close(self, abort: bool = False) -> None:
         pass
 
 
-# What forked workers inherit instead of receiving it through a pipe.
-_INHERITED: dict = {}
+# What each pool worker keeps from its initializer: the speakers, the extractor and
+# whether tokens are written, sent once per worker rather than once per task.
+_WORKER: dict = {}
 
 
-def _worker_main(index: int, count: int, pipe: Connection, parent_ends: list[Connection]) -> None:
-    # The parent's ends of this and earlier workers' pipes came with the fork: closed
-    # here, so that when the parent dies (even by SIGKILL) the pipe reports it and
-    # the worker ends instead of waiting forever.
-    for end in parent_ends:
-        end.close()
-    nlp.reset_thread_state()  # a forked child must not share the parent's tokenizer
-    try:
-        _work(index, count, pipe)
-    except (EOFError, BrokenPipeError, ConnectionResetError):
-        pass  # the parent is gone (or gave up): nothing to report to
-    finally:
-        pipe.close()
+def _init_worker(speakers: dict, extractor: Extractor, with_tokens: bool) -> None:
+    nlp.reset_thread_state()  # a forked worker must not share the parent's tokenizer
+    gc.set_threshold(*BULK_GC_THRESHOLDS)  # the worker's whole life is a build
+    _WORKER.update(speakers=speakers, extractor=extractor, with_tokens=with_tokens)
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
-def _work(index: int, count: int, pipe: Connection) -> None:
-    articles, speakers = _INHERITED["articles"], _INHERITED["speakers"]
-    mine = _INHERITED["tasks"][index::count]
-    try:
-        parsed = {}
-        for task in mine:
-            docs = []
-            for i in range(task.start, task.stop):
-                try:
-                    docs.append(parse_article(articles[i], speakers))
-                except InputError as error:
-                    pipe.send(("parsed", (i, error)))
-                    return
-            parsed[task] = docs
-        pipe.send(("parsed", None))
-        if not pipe.recv():  # another worker found bad input
-            return
-        for task in mine:
-            pipe.send(("done", process(task, parsed.pop(task), _INHERITED["extractor"], _INHERITED["with_tokens"])))
-    except (EOFError, BrokenPipeError, ConnectionResetError):
-        raise
-    except BaseException as error:  # a bug, not bad input: hand the parent the traceback
-        pipe.send(("crash", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
+def _end_with_parent(parent: int) -> None:
+    """A pool worker waits on its task queue, which stays open while any sibling
+    lives: when the build is killed (even by SIGKILL), end instead of waiting forever."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
-class Workers:
-    """The parallel build: forked workers, each with a fixed share of the tasks."""
+def _run_task(task: Task, articles: list[Article]) -> Processed:
+    speakers, extractor = _WORKER["speakers"], _WORKER["extractor"]
+    docs = parse_all(articles, speakers)
+    return process(task, docs, speakers, extractor, _WORKER["with_tokens"])
+
+
+class Pool:
+    """The parallel build: tasks submitted in corpus order to a ProcessPoolExecutor,
+    results read back in the same order."""
 
     def __init__(self, articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool,
                  tasks: list[Task], jobs: int) -> None:
-        self.tasks = tasks
-        _INHERITED.update(articles=articles, speakers=speakers, extractor=extractor,
-                          with_tokens=with_tokens, tasks=tasks)
-        context = multiprocessing.get_context("fork")
-        self.count = min(jobs, len(tasks))
-        self.pipes: list[Connection] = []
-        self.processes = []
-        # frozen objects are never walked by the collector: the workers then do not
-        # copy every page of the parent's heap that the collector would have touched.
-        # gc.unfreeze() would also thaw what a caller had frozen itself: then leave it.
-        freezing = gc.get_freeze_count() == 0
-        if freezing:
-            gc.freeze()
-        try:
-            for index in range(self.count):
-                parent_end, child_end = context.Pipe()
-                process = context.Process(target=_worker_main, daemon=True,
-                                          args=(index, self.count, child_end, [*self.pipes, parent_end]))
-                process.start()
-                child_end.close()
-                self.pipes.append(parent_end)
-                self.processes.append(process)
-        except BaseException:
-            self.close(abort=True)  # the workers already started (fork can fail)
-            raise
-        finally:
-            if freezing:
-                gc.unfreeze()
-            _INHERITED.clear()
+        self.articles, self.speakers, self.tasks = articles, speakers, tasks
+        self.extractor, self.with_tokens, self.jobs = extractor, with_tokens, jobs
+        self.executor: ProcessPoolExecutor | None = None
+        self.futures: list[Future] = []
 
     def parse(self) -> None:
-        """Wait until every worker has parsed its articles; raise the InputError of the
-        first bad article in corpus order, as a serial build would."""
-        reports = [self._receive(index, "parsed") for index in range(self.count)]
-        failures = [report for report in reports if report]
-        for pipe, report in zip(self.pipes, reports, strict=True):
-            if report is None:  # a worker that failed has already exited
-                pipe.send(not failures)
-        if failures:
-            raise min(failures, key=lambda failure: failure[0])[1]
+        parse_all(self.articles, self.speakers)
+        self.executor = ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(self.tasks)),
+            mp_context=multiprocessing.get_context(START_METHOD),
+            initializer=_init_worker, initargs=(self.speakers, self.extractor, self.with_tokens))
+        self.futures = [self.executor.submit(_run_task, task, self.articles[task.start : task.stop])
+                        for task in self.tasks]
 
     def results(self) -> Iterator[Processed]:
-        for i in range(len(self.tasks)):
-            yield self._receive(i % self.count, "done")
-
-    def _receive(self, index: int, expected: str):
-        pipe, process = self.pipes[index], self.processes[index]
-        while not pipe.poll(POLL_SECONDS):
-            if not process.is_alive():
-                raise RuntimeError(f"build worker {index} died (exit code {process.exitcode})")
-        try:
-            kind, payload = pipe.recv()
-        except EOFError:
-            process.join()
-            raise RuntimeError(f"build worker {index} died (exit code {process.exitcode})") from None
-        if kind == "crash":
-            raise RuntimeError(f"build worker {index} failed: {payload}")
-        assert kind == expected, (kind, expected)
-        return payload
+        for future in self.futures:
+            try:
+                yield future.result()
+            except BrokenProcessPool as error:
+                raise RuntimeError(f"a build worker died ({error})") from None
 
     def close(self, abort: bool = False) -> None:
-        """Wait for the workers to exit; with abort (the build failed), stop them."""
-        for pipe in self.pipes:
-            pipe.close()
-        for process in self.processes:
-            if abort:
-                process.kill()
-            process.join()
+        if self.executor is None:
+            return
+        # on abort, tasks not yet started are dropped; running ones (8 articles) end first
+        self.executor.shutdown(wait=True, cancel_futures=abort)
+        self.executor = None
 
 
-def forks(n_articles: int, jobs: int) -> bool:
-    """Whether start() forks workers for this many articles: only with several jobs
-    and more than one task for them."""
+def uses_pool(n_articles: int, jobs: int) -> bool:
+    """Whether start() runs a process pool for this many articles: only with several
+    jobs and more than one task for them."""
     return jobs > 1 and n_articles > CHUNK_ARTICLES
 
 
 def start(articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool, jobs: int,
-          shards: Path) -> InProcess | Workers:
-    """The serial runner, or the parallel one when there are jobs and tasks for it."""
+          shards: Path) -> InProcess | Pool:
+    """The serial runner, or the pool when there are jobs and tasks for it."""
     tasks = tasks_for(len(articles), shards)
-    if not forks(len(articles), jobs):
+    if not uses_pool(len(articles), jobs):
         return InProcess(articles, speakers, extractor, with_tokens, tasks)
-    return Workers(articles, speakers, extractor, with_tokens, tasks, jobs)
+    return Pool(articles, speakers, extractor, with_tokens, tasks, jobs)

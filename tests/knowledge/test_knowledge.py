@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from conftest import SEED_ID
+
 QUESTIONS = {
     # the 14 sentences ending in ASCII "?" ...
     "では、google は人工知能時代のベル研究所なのでしょうか?",
@@ -29,7 +31,8 @@ QUESTIONS = {
 
 
 def test_questions_are_sentences_not_claims(db):
-    questions = {r[0] for r in db.execute("SELECT text FROM sentences WHERE kind = 'question'")}
+    questions = {r[0] for r in db.execute(
+        "SELECT text FROM sentences WHERE kind = 'question' AND document_id = ?", (SEED_ID,))}
     assert questions == QUESTIONS
     claimed = db.execute(
         "SELECT count(*) FROM claims c JOIN sentences s ON s.id = c.sentence_id WHERE s.kind != 'statement'"
@@ -40,7 +43,8 @@ def test_questions_are_sentences_not_claims(db):
 
 
 def test_fragment_is_not_a_claim(db):
-    assert [r[0] for r in db.execute("SELECT text FROM sentences WHERE kind = 'fragment'")] == ["群れ。"]
+    fragments = db.execute("SELECT text FROM sentences WHERE kind = 'fragment' AND document_id = ?", (SEED_ID,))
+    assert [r[0] for r in fragments] == ["群れ。"]
 
 
 def test_every_statement_is_one_claim(db):
@@ -59,7 +63,8 @@ def test_claims_quote_their_sentence(db):
 
 
 def claim(db, text_start: str):
-    rows = db.execute("SELECT * FROM claims WHERE text LIKE ? || '%'", (text_start,)).fetchall()
+    rows = db.execute(
+        "SELECT * FROM claims WHERE text LIKE ? || '%' AND document_id = ?", (text_start, SEED_ID)).fetchall()
     assert len(rows) == 1, text_start
     return rows[0]
 
@@ -79,7 +84,8 @@ def test_headline_and_lead_carry_attributed_to(db):
     assert claim(db, "スケーリングの法則は主に")["attributed_to"] == "huang-wenwen"
     # interview claims are the speaker's own view
     assert db.execute("SELECT count(*) FROM claims c JOIN turns t ON t.id = c.turn_id "
-                      "WHERE t.kind = 'interview' AND c.attributed_to != c.speaker_id").fetchone()[0] == 0
+                      "WHERE t.kind = 'interview' AND c.attributed_to != c.speaker_id AND c.document_id = ?",
+                      (SEED_ID,)).fetchone()[0] == 0
 
 
 def test_claim_kinds_hedges_and_certainty_on_the_seed(db):
@@ -141,15 +147,18 @@ STANCES = {
 
 def test_four_frames_with_their_proposer(db):
     rows = db.execute(
-        "SELECT a.id, a.proposed_by, s.text FROM analogies a JOIN sentences s ON s.id = a.proposal_sentence_id"
+        "SELECT a.id, a.proposed_by, s.text FROM analogies a JOIN sentences s ON s.id = a.proposal_sentence_id "
+        "WHERE a.document_id = ?", (SEED_ID,)
     ).fetchall()
+    assert len(rows) == len(FRAMES)
     assert {r[0]: (r[1], r[2]) for r in rows} == FRAMES
 
 
 def test_each_response_stance_with_its_cue(db):
     rows = db.execute(
         "SELECT m.analogy_id, s.text, m.stance, m.stance_cue, m.stance_source, m.speaker_id "
-        "FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id WHERE m.stance IS NOT NULL"
+        "FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id "
+        "WHERE m.stance IS NOT NULL AND m.document_id = ?", (SEED_ID,)
     ).fetchall()
     got = {}
     for frame, text, stance, cue, source, speaker in rows:
@@ -167,7 +176,7 @@ def test_headline_and_lead_are_framing_not_proposal(db):
     assert [r[0] for r in roles] == ["framing"]
     headline = db.execute(
         "SELECT m.role, m.speaker_id FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id "
-        "WHERE m.analogy_id = 'solar-power' AND s.text LIKE '「aiユニコーン」%'"
+        "WHERE m.analogy_id = 'solar-power' AND s.text LIKE '「aiユニコーン」%' AND m.document_id = ?", (SEED_ID,)
     ).fetchone()
     assert tuple(headline) == ("framing", "huang-wenwen")
 
@@ -197,7 +206,7 @@ KEY_POINTS = {
 def test_each_key_point_links_to_the_sentence_it_paraphrases(db):
     rows = db.execute(
         "SELECT k.number, s.text, k.speaker_id, s.speaker_id, k.similarity FROM key_points k "
-        "LEFT JOIN sentences s ON s.id = k.sentence_id ORDER BY k.number"
+        "LEFT JOIN sentences s ON s.id = k.sentence_id WHERE k.document_id = ? ORDER BY k.number", (SEED_ID,)
     ).fetchall()
     assert {r[0]: r[1] for r in rows} == KEY_POINTS
     assert all(r[2] == r[3] == "dario-amodei" for r in rows)
@@ -206,7 +215,8 @@ def test_each_key_point_links_to_the_sentence_it_paraphrases(db):
 
 
 def test_mentions_with_case_insensitive_variants(db, seed_text):
-    counts = dict(db.execute("SELECT entity_id, count(*) FROM mentions GROUP BY entity_id").fetchall())
+    counts = dict(db.execute(
+        "SELECT entity_id, count(*) FROM mentions WHERE document_id = ? GROUP BY entity_id", (SEED_ID,)).fetchall())
     # counted by hand in the sentences (not the headings): google appears in lower case
     assert counts["google"] == sum(seed_text.lower().count(v) for v in ("google",)) - 1  # one is a heading
     assert counts["transformer"] == 2  # トランスフォーマー once, 変圧器 once
@@ -226,8 +236,8 @@ def test_knowledge_spans_are_exact(db, table):
 
 def test_claims_view_has_array_columns(db):
     row = db.execute(
-        "SELECT topics, analogies, mentions FROM claims_view WHERE text LIKE 'はい、電話会社です。'"
-    ).fetchone()
+        "SELECT topics, analogies, mentions FROM claims_view WHERE text LIKE 'はい、電話会社です。' AND document_id = ?",
+        (SEED_ID,)).fetchone()
     assert json.loads(row[1]) == ["bell-labs"]
     cross = dict(db.execute(
         "SELECT speaker_id, claims FROM topic_speaker WHERE topic_id = 'nationalization-geopolitics'").fetchall())

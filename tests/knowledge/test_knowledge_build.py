@@ -23,8 +23,10 @@ def copy_corpus(tmp_path: Path) -> Path:
 
 
 def claims_by_position(db: Path) -> list[tuple[str, str]]:
+    """The seed's claims: a database built beside other articles must give it the same ids."""
     conn = sqlite3.connect(db)
-    rows = conn.execute("SELECT id, text FROM claims ORDER BY position").fetchall()
+    rows = conn.execute(
+        "SELECT id, text FROM claims WHERE document_id = ? ORDER BY position", (SEED_ID,)).fetchall()
     conn.close()
     return rows
 

@@ -10,7 +10,8 @@ LANGUAGE_SELECTOR = "한어Русский языкEnglishFrançais"
 
 
 def test_five_numbered_sections_with_their_headings(db):
-    rows = db.execute("SELECT number, title, subtitle FROM sections ORDER BY number").fetchall()
+    rows = db.execute(
+        "SELECT number, title, subtitle FROM sections WHERE document_id = ? ORDER BY number", (SEED_ID,)).fetchall()
     # read from the text: 01..05, sections 02, 04 and 05 have a second heading line
     assert [tuple(r) for r in rows] == [
         (1, "googleは人工知能時代のベル研究所になれなかった", None),
@@ -23,10 +24,11 @@ def test_five_numbered_sections_with_their_headings(db):
 
 def test_twenty_interview_turns_by_speaker_plus_the_lead(db):
     counts = Counter(
-        r["speaker_id"] for r in db.execute("SELECT speaker_id FROM turns WHERE kind = 'interview'")
+        r["speaker_id"]
+        for r in db.execute("SELECT speaker_id FROM turns WHERE kind = 'interview' AND document_id = ?", (SEED_ID,))
     )
     assert counts == {"noah-smith": 8, "dario-amodei": 10, "erik-torenberg": 2}
-    lead = db.execute("SELECT speaker_id, text FROM turns WHERE kind = 'lead'").fetchall()
+    lead = db.execute("SELECT speaker_id, text FROM turns WHERE kind = 'lead' AND document_id = ?", (SEED_ID,)).fetchall()
     assert len(lead) == 1
     assert lead[0]["speaker_id"] == "huang-wenwen"
     assert lead[0]["text"].startswith("今週は、「aiユニコーン」anthropic社のceo")
@@ -36,21 +38,23 @@ def test_twenty_interview_turns_by_speaker_plus_the_lead(db):
 def test_interview_turn_order_follows_the_labels(db, seed_text):
     labels = {"ノア・スミス": "noah-smith", "ダリオ・アモデイ": "dario-amodei", "エリック・トーレンバーグ": "erik-torenberg"}
     expected = [labels[line[:-1]] for line in seed_text.splitlines() if line[:-1] in labels and line.endswith(":")]
-    got = [r[0] for r in db.execute("SELECT speaker_id FROM turns WHERE kind='interview' ORDER BY position")]
+    got = [r[0] for r in db.execute(
+        "SELECT speaker_id FROM turns WHERE kind='interview' AND document_id = ? ORDER BY position", (SEED_ID,))]
     assert got == expected
 
 
 def test_turn_that_ends_a_section_stops_before_the_next_number(db):
     last_of_01 = db.execute(
         "SELECT t.text FROM turns t JOIN sections s ON s.id = t.section_id "
-        "WHERE s.number = 1 ORDER BY t.position DESC LIMIT 1"
+        "WHERE s.number = 1 AND t.document_id = ? ORDER BY t.position DESC LIMIT 1", (SEED_ID,)
     ).fetchone()[0]
     assert last_of_01.endswith("物事はそのようには進みませんでした。")
     assert "02" not in last_of_01
 
 
 def test_eight_key_points_numbered_in_order(db):
-    rows = db.execute("SELECT number, text FROM key_points ORDER BY number").fetchall()
+    rows = db.execute(
+        "SELECT number, text FROM key_points WHERE document_id = ? ORDER BY number", (SEED_ID,)).fetchall()
     assert [r[0] for r in rows] == list(range(1, 9))
     assert rows[0][1] == "スケーリング法をビジネスの問題から完全に切り離すことはやや困難です。"
     assert rows[7][1] == "ai を正しく使用できれば、これらの発見を行う速度を 10 倍、おそらく 100 倍に高めることができます。"
@@ -60,7 +64,8 @@ def test_front_matter_segments(db):
     kinds = {
         r["kind"]: r["text"]
         for r in db.execute("SELECT kind, text FROM segments WHERE kind IN "
-                            "('header','title','date','boilerplate','key_points_intro','note')")
+                            "('header','title','date','boilerplate','key_points_intro','note') AND document_id = ?",
+                            (SEED_ID,))
     }
     assert kinds["header"] == "ニュース"
     assert kinds["title"] == "「aiユニコーン」ceo:aiの未来は太陽光発電産業と同様になる"
@@ -68,7 +73,8 @@ def test_front_matter_segments(db):
     assert kinds["boilerplate"].startswith(LANGUAGE_SELECTOR)
     assert kinds["key_points_intro"] == "話のポイントは次のとおりです。"
     assert kinds["note"] == "インタビューの全文は以下の通りですが、一部内容は削除されています。"
-    bylines = [r[0] for r in db.execute("SELECT text FROM segments WHERE kind='byline' ORDER BY position")]
+    bylines = [r[0] for r in db.execute(
+        "SELECT text FROM segments WHERE kind='byline' AND document_id = ? ORDER BY position", (SEED_ID,))]
     assert bylines == ["ハードai", "著者 | 黄文文", "編集者 | ハードai"]
 
 
@@ -80,12 +86,14 @@ def test_no_sentence_contains_the_language_selector(db):
 
 def test_ascii_question_marks_end_sentences(db):
     # "…流れるのでしょうか?市場が非常に巨大であるため、…" is two sentences in the source
-    rows = [r[0] for r in db.execute("SELECT text FROM sentences WHERE text LIKE '%下流のアプリケーションに流れるのでしょうか%'")]
+    rows = [r[0] for r in db.execute(
+        "SELECT text FROM sentences WHERE text LIKE '%下流のアプリケーションに流れるのでしょうか%' AND document_id = ?",
+        (SEED_ID,))]
     assert rows == ["それは nvidia に流れるのでしょうか、人工知能企業に流れるのでしょうか、それとも下流のアプリケーションに流れるのでしょうか?"]
 
 
 def test_quoted_speech_is_its_own_sentence(db):
-    row = db.execute("SELECT text FROM sentences WHERE text LIKE '「おい、%'").fetchone()
+    row = db.execute("SELECT text FROM sentences WHERE text LIKE '「おい、%' AND document_id = ?", (SEED_ID,)).fetchone()
     assert row[0] == ("「おい、私はプログラミングが得意なモデルを作成し、あなたはクリエイティブ ライティングが得意な"
                       "モデルを作成し、第三者はエンターテイメントが得意なモデルを作成した。」")
 
@@ -128,7 +136,7 @@ def test_segments_reproduce_the_file_exactly(db, seed_text):
 
 
 def test_document_metadata(db):
-    row = db.execute("SELECT * FROM documents").fetchone()
+    row = db.execute("SELECT * FROM documents WHERE id = ?", (SEED_ID,)).fetchone()
     assert row["published_on"] == "2024-08-31"
     assert row["language"] == "ja"
     assert row["author"] == "huang-wenwen"

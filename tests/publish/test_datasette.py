@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import SEED_ID
+
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_home_page_shows_the_title(ds, datasette_metadata):
@@ -16,7 +18,7 @@ async def test_home_page_shows_the_title(ds, datasette_metadata):
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_turns_facet_by_speaker(ds):
-    response = await ds.client.get("/quotekb/turns.json?_facet=speaker_id&kind=interview")
+    response = await ds.client.get(f"/quotekb/turns.json?_facet=speaker_id&kind=interview&document_id={SEED_ID}")
     assert response.status_code == 200
     facet = response.json()["facet_results"]["results"]["speaker_id"]
     counts = {item["value"]: item["count"] for item in facet["results"]}
@@ -27,7 +29,7 @@ async def test_turns_facet_by_speaker(ds):
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_turns_facet_without_filter_counts_interview_speakers(ds):
-    response = await ds.client.get("/quotekb/turns.json?_facet=speaker_id")
+    response = await ds.client.get(f"/quotekb/turns.json?_facet=speaker_id&document_id={SEED_ID}")
     facet = response.json()["facet_results"]["results"]["speaker_id"]
     counts = {item["value"]: item["count"] for item in facet["results"]}
     assert (counts["noah-smith"], counts["dario-amodei"], counts["erik-torenberg"]) == (8, 10, 2)

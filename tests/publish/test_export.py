@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import REPO, SEED_ID
 from quotekb.cli import cli
 
 SCHEMA_PATH = REPO / "quotekb" / "publish" / "claims.schema.json"
@@ -40,12 +40,18 @@ def test_schema_command_prints_the_committed_schema():
 def test_json_export_validates_and_counts_every_claim(seed_db, db, validator, seed_text):
     items = json.loads(export(seed_db))
     assert len(items) == db.execute("SELECT count(*) FROM claims").fetchone()[0]
+    # the seed's quotes against the seed file itself, any other article's against its stored text
+    texts = dict(db.execute("SELECT id, text FROM documents").fetchall())
+    texts[SEED_ID] = seed_text
+    seed_items = [item for item in items if item["document"]["id"] == SEED_ID]
+    assert len(seed_items) == db.execute("SELECT count(*) FROM claims WHERE document_id = ?", (SEED_ID,)).fetchone()[0]
     for item in items:
         validator.validate(item)
+        text = texts[item["document"]["id"]]
         start, end = item["span"]["start"], item["span"]["end"]
-        assert seed_text[start:end] == item["quote"]["exact"] == item["text"]
-        assert seed_text[:start].endswith(item["quote"]["prefix"])
-        assert seed_text[end:].startswith(item["quote"]["suffix"])
+        assert text[start:end] == item["quote"]["exact"] == item["text"]
+        assert text[:start].endswith(item["quote"]["prefix"])
+        assert text[end:].startswith(item["quote"]["suffix"])
     assert [i["id"] for i in items] == [r[0] for r in db.execute("SELECT id FROM claims ORDER BY document_id, position")]
 
 

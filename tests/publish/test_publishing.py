@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from conftest import SEED_ID
 from quotekb.publish.serve import datasette_command
 
 
@@ -28,34 +29,52 @@ def speaker_set(rows):
     return {r["speaker"] for r in rows}
 
 
-def check_search(rows, seed_text):
+def check_search(rows, seed_text, db):
     # read from the text: 電気 is said only by Noah Smith, in section 04, in two sentences
     assert speaker_set(rows) == {"ノア・スミス"} and {r["section"] for r in rows} == {4}
     assert len(rows) == 2
 
 
-def check_kwic(rows, seed_text):
+def check_kwic(rows, seed_text, db):
     assert [(r["match"], r["speaker"], r["section"]) for r in rows] == [("鉄鋼", "ノア・スミス", 3)]
 
 
-def check_substring(rows, seed_text):
+def check_substring(rows, seed_text, db):
     # 太陽光 stands in the headline and lead (author), Noah's and Dario's turns
     assert speaker_set(rows) == {"黄文文", "ノア・スミス", "ダリオ・アモデイ"}
 
 
-def check_claims_by_topic(rows, seed_text):
+def check_claims_by_topic(rows, seed_text, db):
     assert {r["topic"] for r in rows} == {"scaling-laws"}
     assert "スケーリングの法則が永遠に続くとは誰も信じるべきではありません。" in [r["text"] for r in rows]
 
 
-def check_topic_by_speaker(rows, seed_text):
+def check_topic_by_speaker(rows, seed_text, db):
     scaling = next(r for r in rows if r["topic"] == "scaling-laws")
+    # corpus-wide counts: the seed's are what is left after the other articles' claims
+    others = dict(db.execute(
+        "SELECT sp.name, count(*) FROM claim_topics ct JOIN claims c ON c.id = ct.claim_id "
+        "JOIN speakers sp ON sp.id = c.speaker_id WHERE ct.topic_id = 'scaling-laws' AND c.document_id != ? "
+        "GROUP BY sp.id", (SEED_ID,)).fetchall())
+    seed_counts = {name: n - others.get(name, 0) for name, n in json.loads(scaling["by_speaker"]).items()}
     # Noah never names the scaling law and Erik only asks about it: the author and Amodei claim it
-    assert set(json.loads(scaling["by_speaker"])) == {"ダリオ・アモデイ", "黄文文"}
+    assert {name for name, n in seed_counts.items() if n > 0} == {"ダリオ・アモデイ", "黄文文"}
 
 
-def check_speaker_summary(rows, seed_text):
-    by_id = {r["id"]: r for r in rows}
+def not_in_seed(db, table: str, speaker: str, where: str = "") -> int:
+    """A speaker's rows of `table` in the other articles, to take out of a corpus-wide count."""
+    return db.execute(f"SELECT count(*) FROM {table} WHERE speaker_id = ? AND document_id != ? {where}",
+                      (speaker, SEED_ID)).fetchone()[0]
+
+
+def check_speaker_summary(rows, seed_text, db):
+    # the query counts over every article and has no document parameter: each count
+    # minus the other articles' rows is the seed's
+    by_id = {r["id"]: dict(r) for r in rows}
+    for speaker, row in by_id.items():
+        row["turns"] -= not_in_seed(db, "turns", speaker)
+        row["questions"] -= not_in_seed(db, "sentences", speaker, "AND kind = 'question'")
+        row["claims"] -= not_in_seed(db, "claims", speaker)
     # read from the text: turns per speaker, and Dario's three "?" sentences plus one that ends in 。
     assert (by_id["dario-amodei"]["turns"], by_id["noah-smith"]["turns"], by_id["erik-torenberg"]["turns"]) == (
         10, 8, 2)
@@ -63,11 +82,11 @@ def check_speaker_summary(rows, seed_text):
     assert by_id["erik-torenberg"]["claims"] == 0  # Erik only asks
 
 
-def check_analogy_overview(rows, seed_text):
+def check_analogy_overview(rows, seed_text, db):
     assert {r["analogy"] for r in rows} == {"bell-labs", "solar-power", "electricity", "steel"}
 
 
-def check_claim_in_context(rows, seed_text):
+def check_claim_in_context(rows, seed_text, db):
     assert [r["is_claim"] for r in rows] == [0, 0, 1, 0, 0]
 
 
@@ -89,13 +108,18 @@ QUERIES = {
 async def test_stored_query_returns_rows(ds, db, seed_text, name):
     params, check = QUERIES[name]
     if params is None:
-        claim_id = db.execute("SELECT id FROM claims WHERE text = 'はい、少しです。'").fetchone()[0]
+        claim_id = db.execute(
+            "SELECT id FROM claims WHERE text = 'はい、少しです。' AND document_id = ?", (SEED_ID,)).fetchone()[0]
         params = {"claim": claim_id}
     response = await ds.client.get(f"/quotekb/{name}.json", params={**params, "_shape": "array"})
     assert response.status_code == 200
     rows = response.json()
     assert rows
-    check(rows, seed_text)
+    if "document_id" in rows[0]:
+        # no stored query takes a document: the expectations are the seed's rows of the output
+        rows = [r for r in rows if r["document_id"] == SEED_ID]
+        assert rows
+    check(rows, seed_text, db)
     page = await ds.client.get(f"/quotekb/{name}", params=params)
     assert page.status_code == 200
 
@@ -113,6 +137,7 @@ async def test_stored_queries_have_titles_and_descriptions(ds):
 @pytest.mark.asyncio(loop_scope="session")
 async def test_analogy_overview_lists_the_four_frames(ds):
     rows = (await ds.client.get("/quotekb/analogy_overview.json?_shape=array")).json()
+    rows = [r for r in rows if r["document_id"] == SEED_ID]  # the query lists every article's frames
     assert [r["analogy"] for r in rows] == ["bell-labs", "solar-power", "steel", "electricity"]
     assert {r["proposed_by"] for r in rows} == {"ノア・スミス"}
     steel = next(r for r in rows if r["analogy"] == "steel")
@@ -121,7 +146,8 @@ async def test_analogy_overview_lists_the_four_frames(ds):
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_claim_in_context_shows_two_sentences_each_side(ds, db):
-    claim_id = db.execute("SELECT id FROM claims WHERE text = 'はい、少しです。'").fetchone()[0]
+    claim_id = db.execute(
+        "SELECT id FROM claims WHERE text = 'はい、少しです。' AND document_id = ?", (SEED_ID,)).fetchone()[0]
     rows = (await ds.client.get("/quotekb/claim_in_context.json", params={"claim": claim_id, "_shape": "array"})).json()
     assert [r["offset"] for r in rows] == [-2, -1, 0, 1, 2]
     assert rows[1]["text"] == "これは実際、鉄鋼の製造方法などの重工業の経済学に似ています。"
@@ -130,14 +156,14 @@ async def test_claim_in_context_shows_two_sentences_each_side(ds, db):
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_claims_view_array_facets(ds):
-    data = (await ds.client.get("/quotekb/claims_view.json?_extra=facet_results&_size=0")).json()
+    data = (await ds.client.get(f"/quotekb/claims_view.json?document_id={SEED_ID}&_extra=facet_results&_size=0")).json()
     facets = data["facet_results"]["results"]
     assert {"speaker", "kind", "hedged", "section", "topics", "analogies"} <= set(facets)
     assert facets["analogies"]["type"] == "array"
     analogies = {item["value"] for item in facets["analogies"]["results"]}
     assert analogies == {"bell-labs", "solar-power", "electricity", "steel"}
     filtered = (await ds.client.get(
-        "/quotekb/claims_view.json?analogies__arraycontains=steel&_shape=array")).json()
+        f"/quotekb/claims_view.json?analogies__arraycontains=steel&document_id={SEED_ID}&_shape=array")).json()
     # Noah Smith's proposal and Dario Amodei's answer, read from section 03
     assert [r["text"] for r in filtered] == ["これは実際、鉄鋼の製造方法などの重工業の経済学に似ています。", "はい、少しです。"]
 

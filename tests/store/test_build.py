@@ -140,22 +140,3 @@ def test_a_build_restores_the_collector_thresholds_also_when_it_fails(tmp_path, 
     assert during == [workers.BULK_GC_THRESHOLDS]  # the one article, processed under the relaxed policy
 
 
-def test_a_parallel_build_leaves_what_the_caller_froze_frozen(tmp_path):
-    # workers are forked with the parent's heap frozen; a caller's own gc.freeze()
-    # must survive the build (gc.unfreeze() would thaw it)
-    import gc
-
-    from test_incremental import seed_plus_synthetic
-
-    from quotekb.store.build import build
-
-    root = seed_plus_synthetic(tmp_path / "corpus", 10, seed=3)
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        assert frozen > 0
-        stats = build(root, tmp_path / "q.db", jobs=2)
-        assert stats.articles == 11
-        assert gc.get_freeze_count() >= frozen
-    finally:
-        gc.unfreeze()

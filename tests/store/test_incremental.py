@@ -119,6 +119,18 @@ def test_parallel_build_equals_serial_build(corpus21, tmp_path, merges):
     assert leftovers == []
 
 
+def test_a_pool_started_by_spawn_builds_the_same_database(corpus21, tmp_path, monkeypatch):
+    # platforms without fork (macOS, Windows) start pool workers by spawn: fresh
+    # interpreters that get everything they need through pickling
+    from quotekb.store import workers
+
+    monkeypatch.setattr(workers, "START_METHOD", "spawn")
+    build(corpus21, tmp_path / "serial.db")
+    stats = build(corpus21, tmp_path / "spawned.db", jobs=2)
+    assert stats.articles == 21
+    assert dump(tmp_path / "serial.db") == dump(tmp_path / "spawned.db")
+
+
 def test_jobs_0_means_one_worker_per_cpu(corpus21, tmp_path, monkeypatch):
     # what `quotekb build` (default --jobs 0) and `quotekb serve`'s rebuild ask for
     import quotekb.store.build as build_module
@@ -344,7 +356,7 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging(corpus21, tmp_pat
     build(CORPUS, db)
     before = db.read_bytes()
     monkeypatch.setattr(workers, "process", lambda *args: os._exit(3))  # in the forked workers
-    with pytest.raises(RuntimeError, match=r"build worker \d died \(exit code 3\)"):
+    with pytest.raises(RuntimeError, match=r"a build worker died"):
         build(corpus21, db, jobs=2)
     assert db.read_bytes() == before
     assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
@@ -534,10 +546,10 @@ def test_an_interrupt_after_loading_leaves_no_copy_behind(corpus3, tmp_path, mon
     build(root, db)
     before = db.read_bytes()
 
-    def interrupted():
+    def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(workers, "bulk_gc", interrupted)
+    monkeypatch.setattr(workers, "start", interrupted)
     text_path = root / "articles" / f"{SEED_ID}.txt"
     text_path.write_text(text_path.read_text(encoding="utf-8").replace(
         "はい、少しです。", "はい、少しだけです。"), encoding="utf-8")
@@ -545,3 +557,33 @@ def test_an_interrupt_after_loading_leaves_no_copy_behind(corpus3, tmp_path, mon
         build(root, db, jobs=2)
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "q.db"]
+
+
+def test_a_deleted_article_is_not_searched_for_curated_quotes(tmp_path, monkeypatch):
+    # an incremental build reads unchanged articles' texts from the database for the
+    # curated-quote check; an article deleted from the corpus is still in that
+    # database, but must not count as one of them
+    import quotekb.store.build as build_module
+
+    root = tmp_path / "corpus"
+    shutil.copytree(CORPUS, root)
+    for suffix in (".txt", ".yaml"):
+        shutil.copy(root / "articles" / f"{SEED_ID}{suffix}", root / "articles" / f"zz_copy{suffix}")
+    db = tmp_path / "q.db"
+    build(root, db)
+    seen = []
+    original = build_module._StoredTexts
+
+    def recording(db_path, leave_out):
+        texts = original(db_path, leave_out)
+        seen.append(set(texts))
+        return texts
+
+    monkeypatch.setattr(build_module, "_StoredTexts", recording)
+    for suffix in (".txt", ".yaml"):
+        (root / "articles" / f"zz_copy{suffix}").unlink()
+    text_path = root / "articles" / f"{SEED_ID}.txt"
+    text_path.write_text(text_path.read_text(encoding="utf-8") + "\n追加の段落です。\n", encoding="utf-8")
+    stats = build(root, db)
+    assert (stats.mode, stats.removed) == ("incremental", 1)
+    assert seen == [set()]  # neither the changed seed nor the deleted copy
