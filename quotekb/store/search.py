@@ -54,9 +54,13 @@ class Hit:
 
 _COLUMNS = "s.id, s.document_id, s.position, s.speaker_id, s.text"
 
+# rank first, in the FTS table alone: given ORDER BY rank LIMIT there, FTS5 keeps only
+# the best rows instead of sorting every match joined to its sentence
 _SQLITE_TERMS = f"""
-SELECT {_COLUMNS} FROM sentences_fts f JOIN sentences s ON s.id = f.rowid
-WHERE sentences_fts MATCH :query ORDER BY f.rank, s.id LIMIT :limit
+WITH top AS (
+  SELECT rowid AS id, rank FROM sentences_fts WHERE sentences_fts MATCH :query ORDER BY rank LIMIT :limit
+)
+SELECT {_COLUMNS} FROM top JOIN sentences s ON s.id = top.id ORDER BY top.rank, s.id
 """
 _POSTGRES_TERMS = f"""
 SELECT {_COLUMNS} FROM sentences_fts f JOIN sentences s ON s.id = f.rowid
