@@ -389,9 +389,17 @@ def _write(conn: psycopg.Connection, url: str, echo, with_tokens: bool, jobs: in
         conn.execute(f"ALTER SCHEMA {postgres.quote_ident(schema)} RENAME TO {postgres.quote_ident(postgres.SCHEMA)}")
     conn.commit()
     postgres.set_search_path(conn, postgres.SCHEMA)
-    for table in postgres.metadata().sorted_tables:
-        conn.execute(f"ANALYZE {table.name}")  # fresh planner statistics for the new rows
     conn.commit()
+    # fresh planner statistics for the new rows; after a full build also the visibility
+    # map (index-only scans: the claims facet counts took 20 ms instead of 32 ms on
+    # 1,000 articles) and hint bits, for about 3% of the build's time. VACUUM runs
+    # outside a transaction.
+    conn.autocommit = True
+    try:
+        for table in postgres.metadata().sorted_tables:
+            conn.execute(f"VACUUM (ANALYZE) {table.name}" if plan.mode == "full" else f"ANALYZE {table.name}")
+    finally:
+        conn.autocommit = False
 
 
 def dump_counts(url: str) -> dict[str, int]:
