@@ -30,7 +30,7 @@ CREATE TABLE analogy_mentions (
 	document_id VARCHAR NOT NULL, 
 	analogy_id VARCHAR NOT NULL, 
 	sentence_id INTEGER NOT NULL, 
-	speaker_id VARCHAR NOT NULL, 
+	speaker_id VARCHAR, 
 	role VARCHAR NOT NULL, 
 	stance VARCHAR, 
 	stance_cue VARCHAR, 
@@ -41,7 +41,7 @@ CREATE TABLE analogy_mentions (
 	UNIQUE (analogy_id, sentence_id), 
 	CONSTRAINT ck_role_enum CHECK (role IN ('framing', 'proposal', 'elaboration', 'response')), 
 	CONSTRAINT ck_stance_enum CHECK (stance IS NULL OR stance IN ('agree', 'partial', 'disagree')), 
-	CONSTRAINT ck_stance_source CHECK (stance_source IS NULL OR stance_source IN ('rule', 'curated')), 
+	CONSTRAINT ck_stance_source CHECK (stance_source IS NULL OR stance_source IN ('rule', 'curated', 'turn')), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id), 
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
@@ -65,8 +65,8 @@ CREATE TABLE claim_topics (
 CREATE TABLE claims (
 	id VARCHAR NOT NULL, 
 	document_id VARCHAR NOT NULL, 
-	speaker_id VARCHAR NOT NULL, 
-	attributed_to VARCHAR NOT NULL, 
+	speaker_id VARCHAR, 
+	attributed_to VARCHAR, 
 	section_id INTEGER, 
 	turn_id INTEGER NOT NULL, 
 	sentence_id INTEGER NOT NULL, 
@@ -77,10 +77,12 @@ CREATE TABLE claims (
 	kind VARCHAR NOT NULL, 
 	hedged BOOLEAN NOT NULL, 
 	certain BOOLEAN NOT NULL, 
+	certainty VARCHAR NOT NULL, 
 	has_number BOOLEAN NOT NULL, 
 	cues TEXT NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT ck_kind_enum CHECK (kind IN ('assertion', 'prediction', 'conditional', 'normative', 'response')), 
+	CONSTRAINT ck_certainty_enum CHECK (certainty IN ('hedged', 'neutral', 'certain', 'mixed')), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	UNIQUE (sentence_id), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
@@ -93,8 +95,8 @@ CREATE TABLE claims (
 
 CREATE TABLE documents (
 	id VARCHAR NOT NULL, 
-	title VARCHAR NOT NULL, 
-	published_on VARCHAR NOT NULL, 
+	title VARCHAR, 
+	published_on VARCHAR, 
 	language VARCHAR NOT NULL, 
 	author VARCHAR, 
 	editor VARCHAR, 
@@ -186,6 +188,35 @@ CREATE TABLE morphemes (
 )
  WITHOUT ROWID;
 
+CREATE TABLE quotes (
+	id VARCHAR NOT NULL, 
+	document_id VARCHAR NOT NULL, 
+	sentence_id INTEGER NOT NULL, 
+	position INTEGER NOT NULL, 
+	speaker_id VARCHAR, 
+	start INTEGER NOT NULL, 
+	"end" INTEGER NOT NULL, 
+	text TEXT NOT NULL, 
+	span_start INTEGER NOT NULL, 
+	span_end INTEGER NOT NULL, 
+	span_text TEXT NOT NULL, 
+	kind VARCHAR NOT NULL, 
+	cue VARCHAR, 
+	attribution VARCHAR NOT NULL, 
+	evidence_start INTEGER, 
+	evidence_end INTEGER, 
+	evidence VARCHAR, 
+	PRIMARY KEY (id), 
+	CONSTRAINT ck_kind_enum CHECK (kind IN ('direct', 'indirect', 'mixed')), 
+	CONSTRAINT ck_attribution_enum CHECK (attribution IN ('subject_before', 'subject_after', 'previous_sentence_subject', 'next_sentence_subject', 'parenthetical', 'anaphora', 'headline_echo', 'transcript_turn', 'none')), 
+	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
+	CONSTRAINT ck_quote_within_span CHECK (span_start <= start AND "end" <= span_end), 
+	CONSTRAINT ck_quote_evidence CHECK ((evidence_start IS NULL) = (evidence IS NULL)), 
+	FOREIGN KEY(document_id) REFERENCES documents (id), 
+	FOREIGN KEY(sentence_id) REFERENCES sentences (id), 
+	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
+);
+
 CREATE TABLE sections (
 	id INTEGER NOT NULL, 
 	document_id VARCHAR NOT NULL, 
@@ -234,7 +265,7 @@ CREATE TABLE sentences (
 	document_id VARCHAR NOT NULL, 
 	turn_id INTEGER NOT NULL, 
 	section_id INTEGER, 
-	speaker_id VARCHAR NOT NULL, 
+	speaker_id VARCHAR, 
 	position INTEGER NOT NULL, 
 	position_in_turn INTEGER NOT NULL, 
 	kind VARCHAR NOT NULL, 
@@ -243,7 +274,7 @@ CREATE TABLE sentences (
 	text TEXT NOT NULL, 
 	PRIMARY KEY (id), 
 	UNIQUE (document_id, position), 
-	CONSTRAINT ck_kind_enum CHECK (kind IN ('statement', 'question', 'fragment')), 
+	CONSTRAINT ck_kind_enum CHECK (kind IN ('statement', 'question', 'rhetorical', 'discourse', 'fragment')), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(turn_id) REFERENCES turns (id), 
@@ -290,7 +321,7 @@ CREATE TABLE turns (
 	id INTEGER NOT NULL, 
 	document_id VARCHAR NOT NULL, 
 	section_id INTEGER, 
-	speaker_id VARCHAR NOT NULL, 
+	speaker_id VARCHAR, 
 	position INTEGER NOT NULL, 
 	kind VARCHAR NOT NULL, 
 	label VARCHAR, 
@@ -319,6 +350,8 @@ CREATE INDEX ix_analogy_mentions_speaker_id ON analogy_mentions (speaker_id);
 CREATE INDEX ix_claim_topics_topic_id ON claim_topics (topic_id);
 
 CREATE INDEX ix_claims_attributed_to ON claims (attributed_to);
+
+CREATE INDEX ix_claims_certainty ON claims (certainty);
 
 CREATE INDEX ix_claims_document_id ON claims (document_id);
 
@@ -354,6 +387,16 @@ CREATE INDEX ix_mentions_sentence_id ON mentions (sentence_id);
 
 CREATE INDEX ix_morphemes_lexeme_id ON morphemes (lexeme_id);
 
+CREATE INDEX ix_quotes_cue ON quotes (cue);
+
+CREATE INDEX ix_quotes_document_id ON quotes (document_id);
+
+CREATE INDEX ix_quotes_kind ON quotes (kind);
+
+CREATE INDEX ix_quotes_sentence_id ON quotes (sentence_id);
+
+CREATE INDEX ix_quotes_speaker_id ON quotes (speaker_id);
+
 CREATE INDEX ix_sections_document_id ON sections (document_id);
 
 CREATE INDEX ix_segments_document_id ON segments (document_id);
@@ -386,7 +429,7 @@ CREATE VIEW analogy_candidates AS SELECT s.id AS sentence_id, s.document_id, s.s
         WHERE am.sentence_id NOT IN (SELECT sentence_id FROM analogy_mentions)
         ORDER BY s.document_id, s.position;
 
-CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind, c.hedged, c.certain, c.has_number,
+CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind, c.hedged, c.certain, c.certainty, c.has_number,
                sec.number AS section,
                (SELECT json_group_array(topic_id) FROM
                   (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id) ct) AS topics,

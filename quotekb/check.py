@@ -9,6 +9,7 @@ from pathlib import Path
 from quotekb.ingest.corpus import load_corpus
 from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
+from quotekb.knowledge.unregistered import unregistered_speakers
 from quotekb.pipeline import process_document
 from quotekb.store.rows import IdAllocator
 
@@ -34,6 +35,12 @@ def check_corpus(corpus_dir: Path) -> Iterator[str]:
             f"interview turns ({turns}), {len(doc.sentences)} sentences, {len(rows['claims'])} claims, "
             f"{len(rows['analogies'])} analogies, {linked}/{len(doc.key_points)} key points linked"
         )
+        if rows.get("quotes"):
+            named = sum(1 for q in rows["quotes"] if q["speaker_id"])
+            yield f"{article.id}: {len(rows['quotes'])} quotes, {named} with a speaker"
+        for person in unregistered_speakers(rows.get("quotes", [])):
+            yield (f"{article.id}: {person.name} ({person.evidence}) speaks but is not in speakers.yaml, so the "
+                   f"quote's speaker stays empty; to attribute it, add to corpus/speakers.yaml:\n{person.yaml_entry()}")
         if doc.discovered_labels:
             found = ", ".join(f"{label} -> {sid}" for label, sid in doc.discovered_labels.items())
             yield f"{article.id}: no labels in the YAML; discovered: {found}"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
 from quotekb.errors import InputError
-from quotekb.vocabulary import CLAIM_KINDS
+from quotekb.vocabulary import CLAIM_KINDS, QUOTE_KINDS
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_DB = Path("db/quotekb.db")
@@ -133,16 +131,25 @@ def check(corpus_dir: Path) -> None:
               show_default=True, help="Datasette configuration file.")
 @click.option("--metadata", "metadata_path", type=click.Path(path_type=Path), default=Path("metadata.yaml"),
               show_default=True, help="Datasette metadata file.")
-def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Path, metadata_path: Path) -> None:
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
+              help="Server processes (default: one per CPU).")
+@click.option("--cache-mb", type=click.FloatRange(min=0), default=64, show_default=True,
+              help="Memory per worker for whole answers of the current build (0: none).")
+def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Path, metadata_path: Path,
+          workers: int | None, cache_mb: float) -> None:
     """Serve the database read-only with Datasette, rebuilding it first when stale.
 
-    The database is rebuilt when it is missing or older than any corpus file.
+    The database is rebuilt when it is missing or when its build hashes differ from
+    the corpus's files or the installed code. While serving, a rebuilt file (quotekb
+    build in another shell) is picked up within a second, by every worker process.
+    Anonymous GET answers carry an ETag of the build and are kept in memory until the
+    next build.
 
     \b
     Example:
-        quotekb serve --port 8001
+        quotekb serve --port 8001 --workers 2
     """
-    from quotekb.publish.serve import datasette_command, is_stale
+    from quotekb.publish.serve import default_workers, run, stale_reason
     from quotekb.store.build import build as run_build
 
     if str(db_path).startswith(("postgresql:", "postgresql+psycopg:", "postgres:")):
@@ -152,16 +159,16 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
         # Datasette names the database after the file, and datasette.yaml configures "quotekb"
         raise InputError(db_path, "the served database must be named quotekb.db",
                          "build into a directory of its own, e.g. --db out/quotekb.db")
-    if is_stale(db_path, corpus_dir):
-        click.echo(f"{db_path} is missing or older than {corpus_dir}/: building")
-        run_build(corpus_dir, db_path, echo=click.echo, jobs=0)  # all cores, as `quotekb build`
     for path in (config_path, metadata_path):
         if not path.exists():
             raise InputError(path, "file not found", "run from the repository root or pass its path")
-    argv = datasette_command(db_path, host, port, config_path, metadata_path)
-    click.echo(f"serving http://{host}:{port}/quotekb")
-    sys.stdout.flush()
-    os.execv(argv[0], argv)
+    reason = stale_reason(db_path, corpus_dir)
+    if reason is not None:
+        click.echo(f"{db_path} must be rebuilt ({reason}): building")
+        run_build(corpus_dir, db_path, echo=click.echo, jobs=0)  # all cores, as `quotekb build`
+    workers = workers or default_workers()
+    click.echo(f"serving http://{host}:{port}/quotekb ({workers} worker{'s' if workers > 1 else ''})")
+    run(db_path, host, port, config_path, metadata_path, workers, cache_mb)
 
 
 @cli.command()
@@ -211,7 +218,7 @@ def schema() -> None:
 
 @cli.group()
 def export() -> None:
-    """Export claims as JSON, their JSON Schema, or the whole database as a data package.
+    """Export claims or quotes as JSON, their JSON Schemas, or the whole database as a data package.
 
     \b
     Example:
@@ -251,17 +258,49 @@ def export_claims(db_path: Path, fmt: str, speaker, topic, kind, document, outpu
         write_atomic(output, text)
 
 
-@export.command("schema")
-def export_schema() -> None:
-    """Print the JSON Schema (draft 2020-12) of an exported claim.
+@export.command("quotes")
+@read_db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True,
+              help="A JSON array, or one JSON object per line.")
+@click.option("--speaker", help="Only quotes said by this speaker id.")
+@click.option("--kind", type=click.Choice(QUOTE_KINDS), help="Only quotes of this kind.")
+@click.option("--document", help="Only quotes of this document id.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+def export_quotes(db_path: Path, fmt: str, speaker, kind, document, output: Path | None) -> None:
+    """Export quotes with speaker (null when unnamed), cue, attribution and selectors.
+
+    Output is sorted and byte-identical across runs of the same database.
 
     \b
     Example:
-        quotekb export schema > claim.schema.json
+        quotekb export quotes --format jsonl --kind direct -o quotes.jsonl
     """
-    from quotekb.publish.export import schema_text
+    from quotekb.publish.export import connect_readonly, serialize, write_atomic
+    from quotekb.publish.quotes_export import quotes
 
-    click.echo(schema_text(), nl=False)
+    conn = connect_readonly(db_path)
+    try:
+        text = serialize(list(quotes(conn, speaker=speaker, kind=kind, document=document)), fmt)
+    finally:
+        conn.close()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+
+
+@export.command("schema")
+@click.argument("of", type=click.Choice(["claims", "quotes"]), default="claims")
+def export_schema(of: str) -> None:
+    """Print the JSON Schema (draft 2020-12) of an exported claim (or quote).
+
+    \b
+    Example:
+        quotekb export schema quotes > quote.schema.json
+    """
+    from quotekb.publish import export, quotes_export
+
+    click.echo((quotes_export if of == "quotes" else export).schema_text(), nl=False)
 
 
 @export.command("package")

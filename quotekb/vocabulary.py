@@ -14,13 +14,22 @@ SEGMENT_KINDS = (
     "speaker_label", "turn", "blank",
 )
 TURN_KINDS = ("headline", "summary", "lead", "interview")
-SENTENCE_KINDS = ("statement", "question", "fragment")
+SENTENCE_KINDS = ("statement", "question", "rhetorical", "discourse", "fragment")
 CLAIM_KINDS = ("assertion", "prediction", "conditional", "normative", "response")
+CERTAINTIES = ("hedged", "neutral", "certain", "mixed")
 MENTION_ROLES = ("framing", "proposal", "elaboration", "response")
 STANCES = ("agree", "partial", "disagree")
-STANCE_SOURCES = ("rule", "curated")
+STANCE_SOURCES = ("rule", "curated", "turn")
 CONVENTIONS = ("auto", "label-line", "label-colon", "bracket", "dash", "qa")
 ENTITY_KINDS = ("organization", "technology", "product", "method", "person", "place")
+# an interview has speaker turns; a news article reports speech without them
+ARTICLE_FORMS = ("interview", "news")
+QUOTE_KINDS = ("direct", "indirect", "mixed")
+# how a quote's speaker was found (the evidence span says where)
+QUOTE_ATTRIBUTIONS = (
+    "subject_before", "subject_after", "previous_sentence_subject", "next_sentence_subject",
+    "parenthetical", "anaphora", "headline_echo", "transcript_turn", "none",
+)
 
 # the names the corpus YAML schema uses for them
 BY_NAME: dict[str, tuple[str, ...]] = {
@@ -29,9 +38,13 @@ BY_NAME: dict[str, tuple[str, ...]] = {
     "turn_kinds": TURN_KINDS,
     "sentence_kinds": SENTENCE_KINDS,
     "claim_kinds": CLAIM_KINDS,
+    "certainties": CERTAINTIES,
     "mention_roles": MENTION_ROLES,
     "stances": STANCES,
     "stance_sources": STANCE_SOURCES,
     "conventions": CONVENTIONS,
     "entity_kinds": ENTITY_KINDS,
+    "article_forms": ARTICLE_FORMS,
+    "quote_kinds": QUOTE_KINDS,
+    "quote_attributions": QUOTE_ATTRIBUTIONS,
 }

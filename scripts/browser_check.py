@@ -33,7 +33,9 @@ CHROMIUM_FLAGS = [
 PAGES = [
     # (name, path, strings the rendered page must show)
     ("claims", "/quotekb/claims_view",
-     ["speaker", "kind", "analogies", "bell-labs", "ダリオ・アモデイ", "160 rows"]),
+     # 144 claims: the seed's statements (questions, rhetorical questions, signposts and
+     # courtesies are not claims)
+     ["speaker", "kind", "analogies", "bell-labs", "ダリオ・アモデイ", "144 rows"]),
     ("search", "/quotekb/search?q=%E9%9B%BB%E6%B0%97&_hide_sql=1",
      ["<mark>電気</mark>", "ノア・スミス", "全文検索"]),
     ("analogies", "/quotekb/analogy_overview?_hide_sql=1",

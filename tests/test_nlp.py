@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from quotekb import nlp
-from quotekb.publish.datasette_plugin import sudachi_tokens
+from quotekb.publish.datasette_plugin.functions import sudachi_tokens
 
 
 def test_every_token_offset_matches_the_document_text(db):

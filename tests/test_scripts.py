@@ -58,23 +58,30 @@ def test_synthetic_corpus_passes_check_builds_and_is_deterministic(tmp_path):
     assert len(titles) == 5
 
 
-def test_loadtest_reports_no_errors_against_the_seed_database(tmp_path):
+def test_loadtest_compares_with_plain_datasette_and_reports_no_errors(tmp_path):
     db = tmp_path / "quotekb.db"  # Datasette names the database after the file
     build = quotekb("build", "--corpus", str(CORPUS), "--db", str(db), "-q")
     assert build.returncode == 0, build.stderr
+    readme = tmp_path / "README.md"
+    readme.write_text("before\n<!-- loadtest:start -->\nold\n<!-- loadtest:end -->\nafter\n", encoding="utf-8")
 
-    result = script("loadtest.py", "--db", str(db), "--corpus", str(CORPUS), "--clients", "4", "--seconds", "3")
+    result = script("loadtest.py", "--db", str(db), "--corpus", str(CORPUS), "--clients", "2,4", "--seconds", "2",
+                    "--workers", "2", "--readme", str(readme))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"^\| errors \| 0 \|$", result.stdout, re.M), result.stdout
-    assert re.search(r"^\| 5xx \| 0 \|$", result.stdout, re.M), result.stdout
-    requests = int(re.search(r"^\| requests \| (\d+) \|$", result.stdout, re.M).group(1))
-    assert requests > 0
-    # every response a 200 (a 404 or 3xx page would show up here), and every kind of
-    # page was requested and timed
-    assert re.search(rf"^\| HTTP statuses \| 200: {requests} \|$", result.stdout, re.M), result.stdout
-    for kind in ("facet", "search", "sentence row", "turn row"):
-        match = re.search(rf"^\| {kind}: n / p50 / p99 \| (\d+) / [\d.]+ ms / [\d.]+ ms \|$", result.stdout, re.M)
-        assert match and int(match.group(1)) > 0, (kind, result.stdout)
+    rows = re.findall(r"^\| (datasette -i|quotekb serve --cache-mb 0|quotekb serve) \| (\d+) \| (\d+) \| "
+                      r"([\d.]+) \| \d+ ms \| \d+ ms \| (\d+) \| ([\d.]+)x \|$", result.stdout, re.M)
+    # three servers at each client count, every one answered, no errors; plain is the 1.00x baseline
+    assert {(name, int(clients)) for name, clients, *_ in rows} == {
+        (name, n) for name in ("datasette -i", "quotekb serve --cache-mb 0", "quotekb serve") for n in (2, 4)}
+    assert all(int(requests) > 0 and errors == "0" for _, _, requests, _, errors, _ in rows)
+    assert {ratio for name, _, _, _, _, ratio in rows if name == "datasette -i"} == {"1.00"}
+    # each of the five page kinds has a p50 for each server
+    kinds = re.search(r"^\| server \| clients \| home p50 \| facet p50 \| search p50 \| claim p50 \| reader p50 \|$",
+                      result.stdout, re.M)
+    assert kinds, result.stdout
+    assert re.search(r"^\| quotekb serve \| [\d.]+ ms \| [\d.]+ ms \| 400, 404 \|$", result.stdout, re.M), result.stdout
+    text = readme.read_text(encoding="utf-8")
+    assert "old" not in text and "| quotekb serve | 4 |" in text and text.endswith("after\n")
 
 
 def test_bench_quick_prints_every_measurement_and_writes_the_readme_it_is_given(tmp_path):

@@ -11,6 +11,7 @@ from quotekb import vocabulary
 from quotekb.cli import cli
 from quotekb.ingest.corpus import _schemas
 from quotekb.publish.export import schema_text
+from quotekb.publish.quotes_export import schema_text as quotes_schema_text
 from quotekb.store.models import Base
 
 
@@ -29,9 +30,12 @@ def test_check_constraints_use_the_vocabulary():
     assert _check_values("turns", "kind") == vocabulary.TURN_KINDS
     assert _check_values("sentences", "kind") == vocabulary.SENTENCE_KINDS
     assert _check_values("claims", "kind") == vocabulary.CLAIM_KINDS
+    assert _check_values("claims", "certainty") == vocabulary.CERTAINTIES
     assert _check_values("analogy_mentions", "role") == vocabulary.MENTION_ROLES
     assert _check_values("analogy_mentions", "stance") == vocabulary.STANCES
     assert _check_values("analogy_mentions", "stance_source") == vocabulary.STANCE_SOURCES
+    assert _check_values("quotes", "kind") == vocabulary.QUOTE_KINDS
+    assert _check_values("quotes", "attribution") == vocabulary.QUOTE_ATTRIBUTIONS
 
 
 def test_the_cli_offers_the_claim_kinds():
@@ -40,10 +44,25 @@ def test_the_cli_offers_the_claim_kinds():
     assert tuple(kind.type.choices) == vocabulary.CLAIM_KINDS
 
 
+def test_the_cli_offers_the_quote_kinds():
+    export_quotes = cli.commands["export"].commands["quotes"]
+    kind = next(p for p in export_quotes.params if p.name == "kind")
+    assert tuple(kind.type.choices) == vocabulary.QUOTE_KINDS
+
+
+def test_the_exported_quote_schema_uses_the_vocabulary():
+    props = json.loads(quotes_schema_text())["properties"]
+    assert tuple(props["kind"]["enum"]) == vocabulary.QUOTE_KINDS
+    assert tuple(props["attribution"]["enum"]) == vocabulary.QUOTE_ATTRIBUTIONS
+    person = json.loads(quotes_schema_text())["$defs"]["person"]["properties"]
+    assert tuple(person["role"]["enum"]) == vocabulary.SPEAKER_ROLES
+
+
 def test_the_exported_json_schema_uses_the_vocabulary():
     schema = json.loads(schema_text())
     props = schema["properties"]
     assert tuple(props["kind"]["enum"]) == vocabulary.CLAIM_KINDS
+    assert tuple(props["certainty"]["enum"]) == vocabulary.CERTAINTIES
     mention = props["analogies"]["items"]["properties"]
     assert tuple(mention["role"]["enum"]) == vocabulary.MENTION_ROLES
     assert tuple(mention["stance"]["enum"]) == (*vocabulary.STANCES, None)
@@ -57,5 +76,7 @@ def test_the_corpus_yaml_schema_uses_the_vocabulary():
     assert tuple(speaker["role"]["enum"]) == vocabulary.SPEAKER_ROLES
     transcript = schemas["article"]["properties"]["transcript"]["properties"]
     assert tuple(transcript["convention"]["enum"]) == vocabulary.CONVENTIONS
+    article = schemas["article"]["properties"]
+    assert tuple(article["form"]["enum"]) == vocabulary.ARTICLE_FORMS
     text = json.dumps(schemas)
     assert "$vocabulary" not in text  # every marker was resolved

@@ -17,9 +17,10 @@ from typing import Any
 import jsonschema
 
 from quotekb import vocabulary
-from quotekb.errors import InputError
-from quotekb.ingest.textfile import check_size, decode_article
-from quotekb.ingest.yamlio import line_of, load_yaml
+from quotekb.errors import InputError, brief
+from quotekb.ingest.files import check_id, list_dir, read_bounded
+from quotekb.ingest.textfile import MAX_ARTICLE_BYTES, decode_article
+from quotekb.ingest.yamlio import MAX_YAML_BYTES, line_of, load_yaml
 
 # Files every article depends on: a change to any of them reprocesses every article.
 SHARED_FILES = ("speakers.yaml", "topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml")
@@ -91,12 +92,23 @@ def validate(data: Any, schema_name: str, path: Path) -> None:
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         if extra and isinstance(error.instance, dict):
             line = getattr(error.instance, "key_lines", {}).get(extra[0], line)
-        problem = f"unknown field {extra[0]!r} at {where}" if extra else error.message
+        problem = f"unknown field {brief(extra[0])} at {where}" if extra else _message(error)
         fix = "remove it or correct its spelling (see the schema in quotekb/ingest/corpus_schemas.yaml)"
     else:
-        problem = f"{where}: {error.message}"
+        problem = f"{where}: {_message(error)}"
         fix = "correct the value (see the schema in quotekb/ingest/corpus_schemas.yaml)"
     raise InputError(path, problem, fix, line=line)
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """jsonschema's message with the offending value quoted briefly (its message
+    repr()s the whole value, which may be a file's worth of text)."""
+    message, value = error.message, error.instance
+    if isinstance(value, (str, dict, list)):
+        whole = repr(value)
+        if len(whole) > 40 and whole in message:
+            message = message.replace(whole, brief(value))
+    return message
 
 
 @dataclass(frozen=True)
@@ -149,34 +161,36 @@ class Fingerprint:
 def fingerprint(root: Path) -> Fingerprint | None:
     """The corpus's hashes from its bytes alone, without parsing or validating, so a
     build can tell that nothing changed (or start copying the database) first; None
-    when the layout is unusable (load_corpus then says why)."""
-    articles_dir = Path(root) / "articles"
+    when the layout is unusable or a file is bad (load_corpus then says why)."""
+    root = Path(root)
+    articles_dir = root / "articles"
     if not articles_dir.is_dir():
         return None
     articles: dict[str, tuple[str | None, str | None]] = {}
     try:
-        for yaml_path in sorted(articles_dir.glob("*.yaml")):
+        yaml_paths, text_paths = list_dir(articles_dir, ".yaml"), list_dir(articles_dir, ".txt")
+        for yaml_path in yaml_paths:
             text_path = yaml_path.with_suffix(".txt")
-            text_sha = file_sha256(text_path) if text_path.is_file() else None
-            articles[yaml_path.stem] = (text_sha, file_sha256(yaml_path))
-        for text_path in sorted(articles_dir.glob("*.txt")):
+            text_sha = file_sha256(text_path, root, MAX_ARTICLE_BYTES, "text file") if text_path in text_paths else None
+            articles[check_id(yaml_path)] = (text_sha, file_sha256(yaml_path, root))
+        for text_path in text_paths:
             # a text without YAML counts as a change, so loading reports it
-            if text_path.stem not in articles:
-                articles[text_path.stem] = (file_sha256(text_path), None)
-        shared = {name: file_sha256(Path(root) / name) for name in SHARED_FILES if (Path(root) / name).exists()}
-    except OSError:
-        return None  # unreadable: loading will name the file and the problem
+            if check_id(text_path) not in articles:
+                articles[text_path.stem] = (file_sha256(text_path, root, MAX_ARTICLE_BYTES, "text file"), None)
+        shared = {name: file_sha256(root / name, root) for name in SHARED_FILES if (root / name).exists()}
+    except InputError:
+        return None  # unreadable, not a file, or misnamed: loading will name the file and the problem
     return Fingerprint(articles, shared)
 
 
-def load_speakers(path: Path) -> dict[str, Speaker]:
-    data = load_yaml(path)
+def load_speakers(path: Path, root: Path | None = None) -> dict[str, Speaker]:
+    data = load_yaml(path, root)
     validate(data, "speakers", path)
     speakers: dict[str, Speaker] = {}
     for entry in data["speakers"]:
         if entry["id"] in speakers:
             raise InputError(
-                path, f"duplicate speaker id {entry['id']!r}", "give each speaker a unique id",
+                path, f"duplicate speaker id {brief(entry['id'])}", "give each speaker a unique id",
                 line=entry.line,
             )
         speakers[entry["id"]] = Speaker(
@@ -191,62 +205,67 @@ def load_speakers(path: Path) -> dict[str, Speaker]:
     return speakers
 
 
-def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None) -> Article:
-    article_id = yaml_path.stem
+def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None, root: Path | None = None) -> Article:
+    """One article from its YAML and text; root, when given, is the corpus directory
+    no file may lead out of."""
+    article_id = check_id(yaml_path)
     text_path = yaml_path.with_suffix(".txt")
-    yaml_bytes = yaml_path.read_bytes()
+    yaml_bytes = read_bounded(yaml_path, MAX_YAML_BYTES, root, "YAML file")
     if meta is None:
-        meta = load_yaml(yaml_path)
+        meta = load_yaml(yaml_path, root)
     if not isinstance(meta, dict):
         raise InputError(yaml_path, "article YAML must be a mapping", "see README, 'Add an article'")
     validate(meta, "article", yaml_path)
     if meta.get("id", article_id) != article_id:
         raise InputError(
-            yaml_path, f"id {meta['id']!r} differs from the file name {article_id!r}",
+            yaml_path, f"id {brief(meta['id'])} differs from the file name {brief(article_id)}",
             "make them equal or remove the id key", line=line_of(meta, ("id",)),
         )
     for key in ("author", "editor"):
         if key in meta and meta[key] not in speakers:
             raise InputError(
-                yaml_path, f"unknown speaker {meta[key]!r} as {key}",
+                yaml_path, f"unknown speaker {brief(meta[key])} as {key}",
                 "add it to corpus/speakers.yaml or fix the id", line=line_of(meta, (key,)),
             )
+    news = meta.get("form") == "news"
+    meta.setdefault("language", "ja")
     try:
-        date.fromisoformat(meta["published_on"])
+        if meta.get("published_on") is not None or not news:
+            date.fromisoformat(meta["published_on"])
     except ValueError:
-        raise InputError(yaml_path, f"published_on {meta['published_on']!r} is not a calendar date",
+        raise InputError(yaml_path, f"published_on {brief(meta['published_on'])} is not a calendar date",
                          "write it as YYYY-MM-DD", line=line_of(meta, ("published_on",))) from None
     for alias, speaker_id in (meta.get("aliases") or {}).items():
         if speaker_id not in speakers:
-            raise InputError(yaml_path, f"alias {alias!r} names unknown speaker {speaker_id!r}",
+            raise InputError(yaml_path, f"alias {brief(alias)} names unknown speaker {brief(speaker_id)}",
                              "use an id from corpus/speakers.yaml", line=line_of(meta, ("aliases", alias)))
-    labels = dict(meta["transcript"].get("labels") or {})
+    transcript = meta.get("transcript") or {}
+    labels = dict(transcript.get("labels") or {})
     for label, speaker_id in labels.items():
         if speaker_id not in speakers:
             raise InputError(
-                yaml_path, f"label {label!r} maps to unknown speaker {speaker_id!r}",
+                yaml_path, f"label {brief(label)} maps to unknown speaker {brief(speaker_id)}",
                 "add the speaker to corpus/speakers.yaml or fix the id",
                 line=line_of(meta, ("transcript", "labels", label)),
             )
     for key in ("interviewer", "interviewee"):
-        speaker_id = meta["transcript"].get(key)
+        speaker_id = transcript.get(key)
         if speaker_id is not None and speaker_id not in speakers:
             raise InputError(
-                yaml_path, f"unknown speaker {speaker_id!r} as transcript {key}",
+                yaml_path, f"unknown speaker {brief(speaker_id)} as transcript {key}",
                 "add it to corpus/speakers.yaml or fix the id",
                 line=line_of(meta, ("transcript", key)),
             )
-    if not text_path.exists():
+    if not text_path.exists() and not text_path.is_symlink():
         raise InputError(
             text_path, "text file is missing for " + yaml_path.name,
             "add the article text beside its YAML with the same name",
         )
-    check_size(text_path)
-    raw = text_path.read_bytes()
+    raw = read_bounded(text_path, MAX_ARTICLE_BYTES, root, "text file", "split it into several articles")
     text, encoding = decode_article(raw, text_path, meta.get("encoding"), yaml_path)
     for alias in meta.get("aliases") or {}:
         if alias not in text:
-            raise InputError(yaml_path, f"alias {alias!r} does not occur in the text",
+            raise InputError(yaml_path, f"alias {brief(alias)} does not occur in the text",
                              "copy it exactly from the text, or remove it", line=line_of(meta, ("aliases", alias)))
     return Article(
         id=article_id,
@@ -261,8 +280,8 @@ def load_article(yaml_path: Path, speakers: dict[str, Speaker], meta: Any = None
     )
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def file_sha256(path: Path, root: Path | None = None, limit: int = MAX_YAML_BYTES, what: str = "YAML file") -> str:
+    return hashlib.sha256(read_bounded(path, limit, root, what)).hexdigest()
 
 
 def load_corpus(root: Path, only: set[str] | None = None) -> Corpus:
@@ -271,27 +290,30 @@ def load_corpus(root: Path, only: set[str] | None = None) -> Corpus:
     root = Path(root)
     if not root.is_dir():
         raise InputError(root, "corpus directory not found", "pass --corpus DIR or run from the repository root")
-    speakers = load_speakers(root / "speakers.yaml")
+    speakers = load_speakers(root / "speakers.yaml", root)
     articles_dir = root / "articles"
-    yaml_paths = sorted(articles_dir.glob("*.yaml")) if articles_dir.is_dir() else []
+    yaml_paths = list_dir(articles_dir, ".yaml") if articles_dir.is_dir() else []
     if not yaml_paths:
         raise InputError(articles_dir, "no article YAML files", "add articles/<id>.txt with articles/<id>.yaml")
-    for text_path in sorted(articles_dir.glob("*.txt")):
-        if not text_path.with_suffix(".yaml").exists():
+    text_paths = list_dir(articles_dir, ".txt")
+    for path in yaml_paths + text_paths:
+        check_id(path)
+    for text_path in text_paths:
+        if text_path.with_suffix(".yaml") not in yaml_paths:
             raise InputError(
                 text_path, "article text has no YAML beside it",
                 f"add {text_path.with_suffix('.yaml').name} with its metadata",
             )
     stems = {p.stem: p for p in yaml_paths}
     selected = [p for p in yaml_paths if only is None or p.stem in only]
-    metas = {path: load_yaml(path) for path in selected}  # each file parsed once
+    metas = {path: load_yaml(path, root) for path in selected}  # each file parsed once
     for path, meta in metas.items():
         declared = meta.get("id") if isinstance(meta, dict) else None
         if declared is not None and declared != path.stem and declared in stems:
             raise InputError(
-                path, f"duplicate article id {declared!r}: {stems[declared].name} has it too",
+                path, f"duplicate article id {brief(declared)}: {stems[declared].name} has it too",
                 "give each article its own id (the file name)", line=line_of(meta, ("id",)),
             )
-    articles = [load_article(path, speakers, meta) for path, meta in metas.items()]
-    shared = {name: file_sha256(root / name) for name in SHARED_FILES if (root / name).exists()}
+    articles = [load_article(path, speakers, meta, root) for path, meta in metas.items()]
+    shared = {name: file_sha256(root / name, root) for name in SHARED_FILES if (root / name).exists()}
     return Corpus(speakers=speakers, articles=articles, shared_hashes=shared)

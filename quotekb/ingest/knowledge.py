@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from quotekb.errors import InputError
+from quotekb.errors import InputError, brief
 from quotekb.ingest.corpus import validate
 from quotekb.ingest.yamlio import load_yaml
 from quotekb.knowledge.rules import Alternative, CueCategory
@@ -68,7 +68,7 @@ def _unique(items: list, path: Path, what: str) -> None:
     seen: set[str] = set()
     for item in items:
         if item["id"] in seen:
-            raise InputError(path, f"duplicate {what} id {item['id']!r}", "give each entry a unique id",
+            raise InputError(path, f"duplicate {what} id {brief(item['id'])}", "give each entry a unique id",
                              line=getattr(item, "line", None))
         seen.add(item["id"])
 
@@ -88,7 +88,7 @@ def _alternatives(entries: list, path: Path) -> tuple[Alternative, ...]:
 def load_knowledge(root: Path, speakers: dict) -> Knowledge:
     root = Path(root)
     path = root / "topics.yaml"
-    data = load_yaml(path)
+    data = load_yaml(path, root)
     validate(data, "topics", path)
     _unique(data["topics"], path, "topic")
     topics = [
@@ -97,7 +97,7 @@ def load_knowledge(root: Path, speakers: dict) -> Knowledge:
     ]
 
     path = root / "analogies.yaml"
-    data = load_yaml(path)
+    data = load_yaml(path, root)
     validate(data, "analogies", path)
     _unique(data["analogies"], path, "analogy")
     frames = []
@@ -105,7 +105,7 @@ def load_knowledge(root: Path, speakers: dict) -> Knowledge:
         stances = []
         for s in f.get("stances", ()):
             if s["speaker"] not in speakers:
-                raise InputError(path, f"unknown speaker {s['speaker']!r} in a curated stance",
+                raise InputError(path, f"unknown speaker {brief(s['speaker'])} in a curated stance",
                                  "use an id from corpus/speakers.yaml", line=s.line)
             stances.append(CuratedStance(s["speaker"], s["stance"], s["quote"], s.get("document"), s.line))
         frames.append(Frame(
@@ -114,13 +114,15 @@ def load_knowledge(root: Path, speakers: dict) -> Knowledge:
         ))
 
     path = root / "entities.yaml"
-    data = load_yaml(path)
+    data = load_yaml(path, root)
     validate(data, "entities", path)
     _unique(data["entities"], path, "entity")
     entities = [Entity(e["id"], e["name"], e["kind"], tuple(e["variants"])) for e in data["entities"]]
 
     path = root / "cues.yaml"
-    data = load_yaml(path)
+    data = load_yaml(path, root)
     validate(data, "cues", path)
     cues = {name: CueCategory.from_yaml(name, spec) for name, spec in data["categories"].items()}
+    for category in cues.values():  # what may follow a cue that must be the main predicate
+        category.tail = cues.get("predicate_tail")
     return Knowledge(topics, frames, entities, cues, root)

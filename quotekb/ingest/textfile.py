@@ -9,10 +9,11 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from quotekb.errors import InputError
+from quotekb.errors import InputError, brief
 
 # Interview articles are tens of kilobytes; past this a file is almost surely not one,
-# and refusing early keeps a build's memory bounded.
+# and refusing early keeps a build's memory bounded (files.read_bounded stops reading
+# one byte past it).
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
 
 
@@ -40,16 +41,6 @@ def _checked(text: str, encoding: str, path: Path) -> tuple[str, str]:
     return text, encoding
 
 
-def check_size(path: Path) -> None:
-    """Refuse an oversized file before reading it into memory."""
-    size = path.stat().st_size
-    if size > MAX_ARTICLE_BYTES:
-        raise InputError(
-            path, f"file is {size:,} bytes, over the {MAX_ARTICLE_BYTES:,}-byte limit per article",
-            "split it into several articles",
-        )
-
-
 def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path) -> tuple[str, str]:
     """Return (text, encoding name) or raise InputError."""
     if not raw.strip():
@@ -64,7 +55,7 @@ def decode_article(raw: bytes, path: Path, encoding: str | None, yaml_path: Path
             return _checked(raw.decode(codec), encoding, path)
         except LookupError:
             raise InputError(
-                yaml_path, f"unknown encoding {encoding!r}", "use a Python codec name such as cp932"
+                yaml_path, f"unknown encoding {brief(encoding)}", "use a Python codec name such as cp932"
             ) from None
         except UnicodeDecodeError as exc:
             raise InputError(

@@ -13,8 +13,12 @@ Rules (frames and cue words from corpus/analogies.yaml and corpus/cues.yaml):
   (within RESPONSE_WINDOW sentences) is a `response`, else its first sentence;
 - a response's stance comes from its own words: stance_partial, then stance_disagree,
   then stance_agree cues; the cue that decided is recorded;
-- a sentence with comparison wording (cues.yaml analogy_marker) later in a turn in
-  which the proposer mentions the frame elaborates it ("これは適切な比喩だと思いますか?");
+- every later sentence of a turn in which the proposer mentions the frame elaborates
+  it ("これは適切な比喩だと思いますか?");
+- when that turn asks a question about the frame, the whole next turn by another
+  speaker answers it, even where it never names the source domain; a sentence of it
+  without stance words takes the first stance decided in that turn (stance_source
+  `turn`);
 - a curated stance (with a quote of the deciding words) overrides the rule.
 """
 
@@ -29,6 +33,7 @@ from quotekb.knowledge.layer import DocumentContext, layer
 from quotekb.knowledge.rules import CueCategory, SentenceView
 
 RESPONSE_WINDOW = 3
+CARRIED = {"partial": "agree"}
 STANCE_ORDER = (("stance_partial", "partial"), ("stance_disagree", "disagree"), ("stance_agree", "agree"))
 
 
@@ -108,22 +113,32 @@ def frame_rows(frame: Frame, document_id: str, sentences: list[dict], views: dic
     for s in sentences:
         turn_sentences.setdefault(s["turn_id"], []).append(s)
 
-    # comparison wording after the proposer's mention, in the same turn, elaborates it
+    # after the proposer's mention, the rest of that turn develops the comparison
     for turn_id in mentioning_turns:
         seen_mention = False
         for s in turn_sentences[turn_id]:
             if s["id"] in mentions:
                 seen_mention = True
-            elif seen_mention and s["id"] in markers:
-                matched = [f"analogy_marker: {word}" for word in markers[s["id"]]]
+            elif seen_mention and s["kind"] != "fragment":
+                matched = ([f"analogy_marker: {word}" for word in markers[s["id"]]] if s["id"] in markers
+                           else ["(later in the proposer's turn)"])
                 mentions[s["id"]] = _mention(document_id, frame.id, s, "elaboration", matched)
 
-    # the next turn by another speaker answers the proposer's mentioning turn
+    # the next turn by another speaker answers the proposer's mentioning turn; when that
+    # turn asked about the frame, the whole answer is about it
+    answer_turns = []
     for turn_id in mentioning_turns:
         answer = turns[turn_id].get("next_interview_turn")
         if answer is None or turns[answer]["speaker_id"] == proposer or answer in mentioning_turns:
             continue
-        window = [s for s in turn_sentences.get(answer, []) if s["kind"] != "fragment"][:RESPONSE_WINDOW]
+        answering = [s for s in turn_sentences.get(answer, []) if s["kind"] != "fragment"]
+        if any(s["kind"] == "question" and s["id"] in mentions for s in turn_sentences[turn_id]):
+            answer_turns.append(answer)
+            for s in answering:
+                if s["id"] not in mentions:
+                    mentions[s["id"]] = _mention(document_id, frame.id, s, "response", ["(answers the question)"])
+                    _rule_stance(mentions[s["id"]], views[s["id"]], cues)
+        window = answering[:RESPONSE_WINDOW]
         if not window:
             continue
         chosen = next((s for s in window if stance_of(views[s["id"]], cues)[0]), window[0])
@@ -145,6 +160,20 @@ def frame_rows(frame: Frame, document_id: str, sentences: list[dict], views: dic
         if mention["role"] != "proposal":
             mention["role"] = "response"
         mention.update(stance=curated.stance, stance_cue=curated.quote, stance_source="curated")
+
+    # a sentence of a whole answer without stance words of its own carries the stance
+    # last decided before it in that turn (the first one after it, at the turn's start);
+    # a reservation (partial) qualifies only its own sentence: what follows carries the
+    # agreement it qualified
+    for answer in answer_turns:
+        ordered = [mentions[s["id"]] for s in turn_sentences[answer] if s["id"] in mentions]
+        decided = [(i, m["stance"]) for i, m in enumerate(ordered) if m["stance"]]
+        for i, mention in enumerate(ordered):
+            if decided and mention["role"] == "response" and mention["stance"] is None:
+                before = [stance for j, stance in decided if j < i]
+                stance = before[-1] if before else decided[0][1]
+                stance = CARRIED.get(stance, stance)
+                mention.update(stance=stance, stance_cue=None, stance_source="turn")
 
     if not mentions:
         return None, []

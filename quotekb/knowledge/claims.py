@@ -2,6 +2,16 @@
 
 All decisions come from cue categories in corpus/cues.yaml and record the cue words.
 Kind precedence: response > normative > conditional > prediction > assertion.
+
+- response: the first claim of a turn that answers another speaker's question (its
+  position), or a sentence of a turn after another speaker's that opens with はい /
+  いいえ / いえ or says おっしゃる通り (its opening);
+- prediction: a future cue (将来, なるでしょう, ...), or a main predicate that is a
+  non-past event verb: 利益はこれらすべての場所に流れ込みます, 国有化はされないと思います
+  (a stative verb such as ある, できる, 分かる states a condition; ている, た do not
+  look ahead);
+- certainty: hedged (hedge cues only), certain (booster cues only), mixed (both) or
+  neutral (neither), for people to read beside the two flags.
 """
 
 from __future__ import annotations
@@ -19,9 +29,9 @@ KIND_ORDER = ("response", "normative", "conditional", "prediction")
 DIGIT = re.compile(r"[0-9０-９]")
 
 
-def claim_id(document_id: str, speaker_id: str, text: str, occurrence: int) -> str:
+def claim_id(document_id: str, speaker_id: str | None, text: str, occurrence: int) -> str:
     """Content hash: unchanged by rebuilds and by edits to other sentences."""
-    key = "\x1f".join((document_id, speaker_id, " ".join(text.split()), str(occurrence)))
+    key = "\x1f".join((document_id, speaker_id or "", " ".join(text.split()), str(occurrence)))
     return "clm-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -59,33 +69,82 @@ class Attribution:
         return (best[1], best[2]) if best else None
 
 
-def classify(view: SentenceView, cues: dict[str, CueCategory], responds: bool) -> tuple[str, dict]:
-    """Claim kind and the cue words per decision."""
+def future_predicate(view: SentenceView, cues: dict[str, CueCategory]) -> str | None:
+    """The event verb of a main predicate in the non-past, or None: the last verb
+    that only predicate-tail words follow, not stative, not followed by た or ている."""
+    tail, stative = cues["predicate_tail"], cues["stative_predicate"]
+    for i in range(len(view.forms) - 1, -1, -1):
+        form, pos = view.forms[i], view.form_pos[i] if i < len(view.form_pos) else ""
+        if pos.startswith(("助動詞", "助詞")) or form in tail.lemma_set:
+            continue
+        if not pos.startswith("動詞"):
+            return None
+        if form == "為る" and i and (view.forms[i - 1] in stative.lemma_set or view.forms[i - 1] in tail.lemma_set):
+            return None  # 意味する, 推測する: the noun decides
+        if form in stative.lemma_set or not tail.is_tail(view, view.spans[i][1]):
+            return None
+        after = range(i + 1, len(view.forms))
+        if any("助動詞-タ" in view.form_pos[j] or view.forms[j] == "居る" for j in after):
+            return None  # past or progressive
+        return view.text[view.spans[i][0]:view.spans[i][1]]
+    return None
+
+
+def classify(view: SentenceView, cues: dict[str, CueCategory], answers: bool, after_other: bool) -> tuple[str, dict]:
+    """Claim kind and the cue words per decision. `answers`: the first claim of a turn
+    that answers a question; `after_other`: the turn follows another speaker's."""
     found = {name: cues[name].find(view) for name in ("response", "normative", "conditional", "prediction")}
-    if not responds:
+    if not after_other:
         found["response"] = []
+    elif answers and not found["response"]:
+        found["response"] = ["(first claim of an answer)"]
+    if not found["prediction"]:
+        verb = future_predicate(view, cues)
+        found["prediction"] = [f"(non-past event: {verb})"] if verb else []
     kind = next((k for k in KIND_ORDER if found[k]), "assertion")
     return kind, {k: v for k, v in found.items() if v}
 
 
+def certainty_of(hedged: bool, certain: bool) -> str:
+    return {(True, True): "mixed", (True, False): "hedged", (False, True): "certain"}.get((hedged, certain), "neutral")
+
+
 def claim_rows(document_id: str, sentences: list[dict], views: dict[int, SentenceView], turns: dict[int, dict],
-               cues: dict[str, CueCategory], names: dict[str, str], author: str) -> list[dict]:
+               cues: dict[str, CueCategory], names: dict[str, str], author: str | None,
+               quotes: list[dict] = ()) -> list[dict]:
+    """`quotes`: the quotes layer's rows; an author's sentence that quotes someone
+    reports the view of the quote's speaker (the one nearest its main predicate, the
+    last), NULL when the text does not say who."""
+    quoted: dict[int, dict] = {}
+    for q in quotes:
+        quoted[q["sentence_id"]] = q
     rows = []
     occurrences: Counter = Counter()
     attribution = Attribution(names, cues)
     previous_turn: int | None = None
+    asked = _turns_with_questions(sentences)
+    claimed_in_turn = False
     for sentence in sentences:
         turn = turns[sentence["turn_id"]]
         if sentence["turn_id"] != previous_turn:
             attribution.reset()
             previous_turn = sentence["turn_id"]
+            claimed_in_turn = False
         if sentence["kind"] != "statement":
             continue
         view = views[sentence["id"]]
-        responds = turn["kind"] == "interview" and view.first_in_turn and turn.get("follows_other_speaker", False)
-        kind, decided = classify(view, cues, responds)
-        if turn["kind"] == "interview":
+        after_other = turn["kind"] == "interview" and turn.get("follows_other_speaker", False)
+        answers = after_other and not claimed_in_turn and turn.get("previous_interview_turn") in asked
+        claimed_in_turn = True
+        kind, decided = classify(view, cues, answers, after_other)
+        q = quoted.get(sentence["id"])
+        if turn["kind"] == "interview" and (q is None or q["attribution"] == "transcript_turn"):
             attributed, attribution_cues = sentence["speaker_id"], []
+        elif q is not None:
+            # the quote's speaker, also inside a turn that reports someone else (佐藤氏から「…」と言われました)
+            attributed = q["speaker_id"]
+            attribution_cues = [w for w in (q["evidence"], q["cue"]) if w] if attributed else []
+            attribution.current = attributed
         else:
             attributed, attribution_cues = attribution.decide(view, author, turn["kind"] == "headline")
         hedges = cues["hedge"].find(view)
@@ -111,14 +170,20 @@ def claim_rows(document_id: str, sentences: list[dict], views: dict[int, Sentenc
             "kind": kind,
             "hedged": bool(hedges),
             "certain": bool(certainty),
+            "certainty": certainty_of(bool(hedges), bool(certainty)),
             "has_number": has_number,
             "cues": json.dumps(audit, ensure_ascii=False, sort_keys=True),
         })
     return rows
 
 
-@layer("claims", reads=("sentences", "turns"), writes=("claims",))
+def _turns_with_questions(sentences: list[dict]) -> set[int]:
+    return {s["turn_id"] for s in sentences if s["kind"] == "question"}
+
+
+@layer("claims", reads=("sentences", "turns", "quotes"), writes=("claims",))
 def claims(ctx: DocumentContext) -> dict[str, list[dict]]:
     extractor = ctx.knowledge
     return {"claims": claim_rows(ctx.document_id, ctx.rows["sentences"], ctx.views, ctx.turns,
-                                 extractor.knowledge.cues, extractor.names(ctx.article), ctx.article.meta["author"])}
+                                 extractor.knowledge.cues, extractor.names(ctx.article), ctx.article.meta.get("author"),
+                                 ctx.rows.get("quotes", []))}

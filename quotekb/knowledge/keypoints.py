@@ -29,7 +29,7 @@ def align(key_points: list[dict], sentences: list[dict], turns: dict[int, dict],
     """Fill sentence_id, sentence_count, speaker_id and similarity of key_points in place."""
     by_turn: dict[int, list[dict]] = {}
     for s in sentences:
-        if turns[s["turn_id"]]["kind"] == "interview" and s["kind"] != "question":
+        if turns[s["turn_id"]]["kind"] == "interview" and s["kind"] not in ("question", "rhetorical"):
             by_turn.setdefault(s["turn_id"], []).append(s)
     windows, candidates = [], []  # (first, last, n) and its whitespace-folded text, index by index
     for group in by_turn.values():

@@ -20,12 +20,15 @@ from quotekb.knowledge.claims import claims
 from quotekb.knowledge.keypoints import key_points
 from quotekb.knowledge.layer import DocumentContext, Layer, check_order, run_layers
 from quotekb.knowledge.mentions import compile_entities, mentions
+from quotekb.knowledge.quotes import quotes
+from quotekb.knowledge.reported_speech import Words
 from quotekb.knowledge.rules import AlternativeIndex, SentenceView
 from quotekb.knowledge.sentence_kinds import sentence_kinds
 from quotekb.knowledge.topics import topics
 
 LAYERS: list[Layer] = [
     sentence_kinds,
+    quotes,
     claims,
     topics,
     analogy_markers,
@@ -49,6 +52,7 @@ class Extractor:
         self.entity_pattern = compile_entities(self.knowledge.entities)
         self.topic_index = AlternativeIndex([list(t.alternatives) for t in self.knowledge.topics])
         self.frame_index = AlternativeIndex([list(f.cues) for f in self.knowledge.frames])
+        self.quote_words = Words.from_cues(self.knowledge.cues)
 
     def precheck(self, articles: list[Article], document_ids: set[str] | None = None,
                  other_texts: Mapping[str, str] | None = None) -> None:
@@ -120,11 +124,12 @@ class Extractor:
 
 
 def _turn_index(turn_rows: list[dict]) -> dict[int, dict]:
-    """Turns by id, each knowing the next interview turn and whether it answers
-    another speaker (the previous interview turn was someone else's)."""
+    """Turns by id, each knowing the next and previous interview turns and whether it
+    answers another speaker (the previous interview turn was someone else's)."""
     turns = {t["id"]: dict(t) for t in turn_rows}
     interview = [t for t in turn_rows if t["kind"] == "interview"]
     for previous, current in zip(interview, interview[1:], strict=False):
         turns[previous["id"]]["next_interview_turn"] = current["id"]
+        turns[current["id"]]["previous_interview_turn"] = previous["id"]
         turns[current["id"]]["follows_other_speaker"] = previous["speaker_id"] != current["speaker_id"]
     return turns

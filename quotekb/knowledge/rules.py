@@ -6,9 +6,15 @@ Two kinds of rule, both loaded from corpus/ YAML and never written in Python:
   rules: `all` = every listed normalized form occurs in the sentence, `sequence` = the
   forms occur consecutively in order, `none` = none of these forms occurs. A rule
   list matches when any alternative does.
-* Cue categories (cues.yaml): lemmas, lemma_sequences, surfaces ("..." = a gap),
-  final_surfaces, turn_initial_surfaces, with exclude_surfaces that cancel any cue
-  occurrence they overlap (必ず inside 必ずしも is not certainty).
+* Cue categories (cues.yaml): lemmas (optionally `lemma@pos`: only with that part of
+  speech), lemma_sequences, surfaces ("..." = a gap), final_surfaces,
+  turn_initial_surfaces, sentence_initial_surfaces, with exclude_surfaces that cancel
+  any cue occurrence they overlap (必ず inside 必ずしも is not certainty). Two
+  position rules, so that a cue inside a noun phrase or a subordinate clause does not
+  decide: `main_predicate` (only predicate_tail words may follow the cue: the
+  なければならない of 償却しなければならない莫大な固定費 is not an obligation) and
+  `followed_by` (the cue must be followed by one of these: ば is a condition of the
+  main clause when a comma follows it, not inside 場合はモデルに戻って修正できる機能).
 
 Every match reports the words that made it, so each decision can be audited.
 """
@@ -33,6 +39,7 @@ class SentenceView:
     pos: list[str] = field(default_factory=list)  # pos_detail of every token
     first_in_turn: bool = False
     folded: str = ""
+    form_pos: list[str] = field(default_factory=list)  # pos_detail of each searchable form
 
     def __post_init__(self) -> None:
         self.folded, self.origin = fold_with_origin(self.text)
@@ -174,9 +181,21 @@ class CueCategory:
     final_surfaces: tuple[str, ...] = ()
     turn_initial_surfaces: tuple[str, ...] = ()
     exclude_surfaces: tuple[str, ...] = ()
+    sentence_initial_surfaces: tuple[str, ...] = ()
+    main_predicate: bool = False
+    followed_by: tuple[str, ...] = ()
+    tail: CueCategory | None = None  # predicate_tail, for main_predicate (set by the loader)
 
     def __post_init__(self) -> None:
-        self.lemma_set = frozenset(self.lemmas)
+        # "と@助詞,接続助詞": the lemma counts only with a part of speech that starts so;
+        # "と@助詞,接続助詞@動詞|助動詞": and only right after a token with one of these
+        plain = [x for x in self.lemmas if "@" not in x]
+        self.pos_lemmas: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for spec in self.lemmas:
+            if "@" in spec:
+                lemma, pos, *after = spec.split("@")
+                self.pos_lemmas[lemma] = (pos, tuple(after[0].split("|")) if after else ())
+        self.lemma_set = frozenset(plain) | frozenset(self.pos_lemmas)
         # the part before the first "..." gap: a cheap containment test before the scan
         self.surface_heads = tuple((s, s.split("...")[0]) for s in self.surfaces)
 
@@ -193,8 +212,37 @@ class CueCategory:
             final_surfaces=strings("final_surfaces"),
             turn_initial_surfaces=strings("turn_initial_surfaces"),
             exclude_surfaces=strings("exclude_surfaces"),
+            sentence_initial_surfaces=strings("sentence_initial_surfaces"),
+            main_predicate=bool(data.get("main_predicate", False)),
+            followed_by=strings("followed_by"),
         )
 
+    def is_tail(self, view: SentenceView, end: int) -> bool:
+        """Only predicate-tail words follow original offset `end`: auxiliaries,
+        particles, and the lemmas listed in this (predicate_tail) category."""
+        previous_tail = False
+        for i, (start, _end) in enumerate(view.spans):
+            if start < end:
+                continue
+            pos = view.form_pos[i] if i < len(view.form_pos) else ""
+            form = view.forms[i]
+            if form == "し" and pos.startswith("助詞,接続助詞"):
+                return True  # 〜し、〜: the next clause is a main clause of its own
+            # する after a tail noun (推測する, 予想する) belongs to it
+            ok = pos.startswith(("助動詞", "助詞")) or form in self.lemma_set or (form == "為る" and previous_tail)
+            if not ok:
+                return False
+            previous_tail = form in self.lemma_set
+        return True
+
+    def _placed(self, view: SentenceView, start: int, end: int) -> bool:
+        """The position rules for an occurrence at original offsets start..end."""
+        if self.main_predicate and self.tail is not None and not self.tail.is_tail(view, end):
+            return False
+        if self.followed_by:
+            after = fold(view.text[end:])
+            return any(_starts_with(after, f) for f in self.followed_by)
+        return True
     def find(self, view: SentenceView) -> list[str]:
         """Cue words found in the sentence, in order of first occurrence, deduplicated.
 
@@ -208,7 +256,7 @@ class CueCategory:
             if excluded is None:
                 excluded = [view.original_span(*span) for ex in self.exclude_surfaces
                             for span in _occurrences(text, ex)]
-            return not any(start < e and s < end for s, e in excluded)
+            return not any(start < e and s < end for s, e in excluded) and self._placed(view, start, end)
 
         def allowed(start: int, end: int) -> bool:  # a span of the folded text
             return allowed_original(*view.original_span(start, end))
@@ -216,7 +264,12 @@ class CueCategory:
         hits: list[tuple[int, str]] = []
         if self.lemma_set and not self.lemma_set.isdisjoint(view.form_set):
             for i, form in enumerate(view.forms):
-                if form in self.lemma_set and allowed_original(*view.spans[i]):
+                if form not in self.lemma_set:
+                    continue
+                wanted = self.pos_lemmas.get(form)
+                if wanted and not _pos_fits(view, i, *wanted):
+                    continue
+                if allowed_original(*view.spans[i]):
                     hits.append((view.spans[i][0], form))
         for seq in self.lemma_sequences:
             if seq[0] not in view.form_set:
@@ -244,12 +297,39 @@ class CueCategory:
             for surface in self.turn_initial_surfaces:
                 if text.startswith(surface) and allowed(0, len(surface)):
                     hits.append((0, surface))
+        if self.sentence_initial_surfaces and text.startswith(self.sentence_initial_surfaces):
+            for surface in self.sentence_initial_surfaces:
+                if text.startswith(surface) and allowed(0, len(surface)):
+                    hits.append((0, surface))
         if not hits:
             return []
         seen: dict[str, int] = {}
         for position, word in sorted(hits):
             seen.setdefault(word, position)
         return list(seen)
+
+
+def _pos_fits(view: SentenceView, i: int, pos: str, after: tuple[str, ...]) -> bool:
+    tags = view.form_pos
+    if i >= len(tags) or not tags[i].startswith(pos):
+        return False
+    return not after or (i > 0 and tags[i - 1].startswith(after))
+
+
+def _starts_with(text: str, expected: str, gap: int = 8) -> bool:
+    """text starts with expected, where "..." stands for up to `gap` characters
+    without a comma or sentence end."""
+    if "..." not in expected:
+        return text.startswith(expected)
+    head, rest = expected.split("...", 1)
+    if not text.startswith(head):
+        return False
+    for skip in range(len(head), min(len(text), len(head) + gap) + 1):
+        if skip > len(head) and text[skip - 1] in "、,。.!?！？":
+            return False
+        if _starts_with(text[skip:], rest, gap):
+            return True
+    return False
 
 
 def _is_cjk(seq: tuple[str, ...]) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from quotekb.errors import InputError
 from quotekb.ingest.corpus import Article, Speaker
 from quotekb.parse.labels import LabelMatcher, discover_labels
-from quotekb.parse.sentences import STRIP, is_question, split_sentences
+from quotekb.parse.sentences import QUOTATIVE, STRIP, is_question, split_sentences
 
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 SECTION_NUMBER = re.compile(r"^(?:第\s*)?([0-9０-９]{1,3})(?:\s*章)?$")
@@ -178,9 +178,11 @@ class _Parser:
         self.article = article
         self.text = article.text
         meta = article.meta
-        transcript = meta["transcript"]
-        self.author = meta["author"]
+        transcript = meta.get("transcript") or {}
+        self.author = meta.get("author")  # a news article's writer may be unnamed (None)
         self.meta = meta
+        # news: no speaker turns; every paragraph after the headline is the writer's
+        self.news = meta.get("form") == "news"
         convention = transcript.get("convention", "auto")
         labels = article.labels
         self.discovered: dict[str, str] = {}
@@ -189,7 +191,7 @@ class _Parser:
         credited = {meta.get("author"), meta.get("editor")}
         holders = speaker_names(speakers)
         self.label_names = frozenset(name for name, ids in holders.items() if not ids <= credited)
-        if not labels and convention not in ("dash", "qa"):
+        if not labels and convention not in ("dash", "qa") and not self.news:
             # no labels in the YAML: take line-initial labels that repeat and that
             # name a registered speaker (by name, alias, or a surname that prefixes one)
             lines = [ln.text(self.text) for ln in split_lines(self.text)]
@@ -231,6 +233,9 @@ class _Parser:
 
     # -- front matter -------------------------------------------------------------
     def front(self, line: Line, content: str) -> None:
+        if not self.seen["title"] and self.news and self.headline_lines:
+            self.news_headline(line)
+            return
         if not self.seen["title"]:
             if content == self.meta["title"]:
                 self.seen["title"] = True
@@ -253,7 +258,7 @@ class _Parser:
             self.key_points.append(
                 ParsedKeyPoint(_to_int(is_key_point.group(1)), line.start + is_key_point.end(), line.end, line.number)
             )
-        elif not self.seen["date"] and (content == self.meta["published_on"] or DATE.match(content)):
+        elif not self.seen["date"] and (content == self.meta.get("published_on") or DATE.match(content)):
             self.seen["date"] = True
             self.seg("date", line.start, line.end, line)
         elif BYLINE.match(content) or content in self.credit_names:
@@ -266,7 +271,7 @@ class _Parser:
             self.in_key_points = True
             self.turn = None
         else:
-            kind = "lead" if self.seen["byline"] else "summary"
+            kind = "lead" if self.seen["byline"] or self.news else "summary"
             self.seg(kind, line.start, line.end, line)
             self.paragraph(kind, self.author, None, line)
 
@@ -291,7 +296,7 @@ class _Parser:
             self.in_heading = True
             self.turn = None
             return True
-        label = self.matcher.match(content) if self.seen["title"] else None
+        label = self.matcher.match(content) if self.seen["title"] and not self.news else None
         if label is not None:
             self.front_matter = False
             self.in_heading = False
@@ -350,8 +355,44 @@ class _Parser:
         last = max((s.end for s in self.segments if s.start >= section.start), default=section.start)
         section.end = min(last, next_start)
 
+    def news_headline(self, line: Line) -> None:
+        """A news headline is the title's line, or its first lines joined (kicker and
+        headline); an excerpt without one starts with the body."""
+        self.seg("title", line.start, line.end, line)
+        if self.turn is None or self.turn.kind != "headline":
+            self.turn = ParsedTurn("headline", self.author, None, None)
+            self.turns.append(self.turn)
+        self.turn.paragraphs.append((line.start, line.end))
+        if line.number == self.headline_lines[-1]:
+            self.seen["title"] = True
+            self.turn = None
+
+    def find_headline(self, lines: list[Line]) -> None:
+        title = self.meta.get("title")
+        self.headline_lines: list[int] = []
+        if not self.news:
+            return
+        if not title:
+            self.seen["title"] = True
+            return
+        wanted, joined = _squeeze(title), ""
+        for line in lines:
+            content = _squeeze(line.text(self.text))
+            if not content:
+                continue
+            joined += content
+            self.headline_lines.append(line.number)
+            if not wanted.startswith(joined):
+                break
+            if joined == wanted:
+                return
+        self.headline_lines = []
+        if wanted in _squeeze(self.text):  # the title is in the text, within other lines
+            self.seen["title"] = True
+
     def run(self) -> ParsedDocument:
         lines = split_lines(self.text)
+        self.find_headline(lines)
         for line in lines:
             content = line.text(self.text)
             if not content:
@@ -375,14 +416,17 @@ class _Parser:
                 "copy the title line exactly from the text into title:",
                 line=self.article.line_of_key("title"),
             )
-        if not any(t.kind == "interview" for t in self.turns):
+        if not self.news and not any(t.kind == "interview" for t in self.turns):
             marked, alone = discover_labels([ln.text(self.text) for ln in lines], known=self.label_names)
             found = {**marked, **alone}
             hint = f"labels seen at line starts: {', '.join(found)}; " if found else ""
+            # never treated as news silently: an interview whose labels were missed must not be
+            news_hint = (" or, if it is a news article that reports speech (quotes were found), "
+                         "add 'form: news'") if _REPORTED.search(self.text) else ""
             raise InputError(
                 self.article.text_path,
                 "no speaker turns recognised",
-                f"{hint}list the speaker labels under transcript.labels in {path.name}",
+                f"{hint}list the speaker labels under transcript.labels in {path.name}{news_hint}",
             )
         for turn in self.turns:
             if not turn.paragraphs:
@@ -460,6 +504,15 @@ class LineIndex:
         if n < len(self.starts) and self.starts[n] < offset:
             n += 1  # the offset splits a CRLF: its CR already ended the line
         return n + 1
+
+
+_WHITESPACE = re.compile(r"\s+")
+# a bracketed quotation closed by a quotative (「…」と述べた): reported speech
+_REPORTED = re.compile("」(?:など)?(?:" + "|".join(re.escape(q) for q in QUOTATIVE) + ")")
+
+
+def _squeeze(text: str) -> str:
+    return _WHITESPACE.sub("", text)
 
 
 def parse_article(article: Article, speakers: dict[str, Speaker]) -> ParsedDocument:

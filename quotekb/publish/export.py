@@ -96,8 +96,8 @@ def claims(conn: sqlite3.Connection, speaker=None, topic=None, kind=None, docume
         yield {
             "id": r["id"],
             "text": r["text"],
-            "speaker": speakers[r["speaker_id"]],
-            "attributed_to": speakers[r["attributed_to"]],
+            "speaker": speakers.get(r["speaker_id"]),  # None: a news article's unnamed writer
+            "attributed_to": speakers.get(r["attributed_to"]),
             "document": {"id": r["document_id"], "title": r["document_title"], "published_on": r["published_on"]},
             "section": None if r["section_number"] is None else {
                 "number": r["section_number"], "title": r["section_title"], "subtitle": r["section_subtitle"]},
@@ -111,6 +111,7 @@ def claims(conn: sqlite3.Connection, speaker=None, topic=None, kind=None, docume
             "kind": r["kind"],
             "hedged": bool(r["hedged"]),
             "certain": bool(r["certain"]),
+            "certainty": r["certainty"],
             "has_number": bool(r["has_number"]),
             "cues": json.loads(r["cues"]),
             "topics": topics.get(r["id"], []),

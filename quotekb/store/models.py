@@ -22,8 +22,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from quotekb.vocabulary import (
+    CERTAINTIES,
     CLAIM_KINDS,
     MENTION_ROLES,
+    QUOTE_ATTRIBUTIONS,
+    QUOTE_KINDS,
     SEGMENT_KINDS,
     SENTENCE_KINDS,
     SPEAKER_ROLES,
@@ -74,8 +77,9 @@ class Document(Base):
     )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
-    title: Mapped[str] = mapped_column(String)
-    published_on: Mapped[str] = mapped_column(String)
+    # NULL only for a news excerpt without a headline line or a date
+    title: Mapped[str | None] = mapped_column(String)
+    published_on: Mapped[str | None] = mapped_column(String)
     language: Mapped[str] = mapped_column(String)
     author: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     editor: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
@@ -162,7 +166,8 @@ class Turn(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
-    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+    # NULL: the writer of a news article that names none
+    speaker_id: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String)
     label: Mapped[str | None] = mapped_column(String)
@@ -185,7 +190,7 @@ class Sentence(Base):
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id"), index=True)
     section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
-    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+    speaker_id: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     position_in_turn: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String)
@@ -266,14 +271,16 @@ class Claim(Base):
     __tablename__ = "claims"
     __table_args__ = (
         _enum_check("kind", CLAIM_KINDS),
+        _enum_check("certainty", CERTAINTIES),
         _span_check(),
         UniqueConstraint("sentence_id"),
     )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
-    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
-    attributed_to: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+    speaker_id: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    # a quote's speaker for the claims of its sentence (NULL when the text names nobody)
+    attributed_to: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
     turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id"), index=True)
     sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"))
@@ -285,8 +292,46 @@ class Claim(Base):
     kind: Mapped[str] = mapped_column(String, index=True)
     hedged: Mapped[bool] = mapped_column(Boolean, index=True)
     certain: Mapped[bool] = mapped_column(Boolean)
+    # hedged / certain read together, for people: hedged, neutral, certain or mixed
+    certainty: Mapped[str] = mapped_column(String, index=True)
     has_number: Mapped[bool] = mapped_column(Boolean)
     cues: Mapped[str] = mapped_column(Text)
+
+
+class Quote(Base):
+    """A quoted span of reported speech (news) or inside a transcript turn: the words
+    (`start`/`end`/`text`, inside the brackets for a direct quote), the whole span with
+    its brackets (`span_*`), how it was reported (`cue`) and how its speaker was found
+    (`attribution`, with the words that decided it in `evidence_*`). speaker_id is NULL
+    when the text does not say who."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (
+        _enum_check("kind", QUOTE_KINDS),
+        _enum_check("attribution", QUOTE_ATTRIBUTIONS),
+        _span_check(),
+        CheckConstraint("span_start <= start AND \"end\" <= span_end", name="ck_quote_within_span"),
+        CheckConstraint("(evidence_start IS NULL) = (evidence IS NULL)", name="ck_quote_evidence"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    # indexed: the quotes page facets on speaker, kind and cue
+    speaker_id: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+    span_text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String, index=True)
+    cue: Mapped[str | None] = mapped_column(String, index=True)
+    attribution: Mapped[str] = mapped_column(String)
+    evidence_start: Mapped[int | None] = mapped_column(Integer)
+    evidence_end: Mapped[int | None] = mapped_column(Integer)
+    evidence: Mapped[str | None] = mapped_column(String)
 
 
 class Topic(Base):
@@ -346,7 +391,7 @@ class AnalogyMention(Base):
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     analogy_id: Mapped[str] = mapped_column(String, index=True)
     sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), index=True)
-    speaker_id: Mapped[str] = mapped_column(ForeignKey("speakers.id"), index=True)
+    speaker_id: Mapped[str | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     role: Mapped[str] = mapped_column(String)
     stance: Mapped[str | None] = mapped_column(String)
     stance_cue: Mapped[str | None] = mapped_column(String)

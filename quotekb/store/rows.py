@@ -97,7 +97,7 @@ def token_rows(
         analysed = [nlp.morphemes(sentence["text"]) for sentence in sentences]
     for sentence, found in zip(sentences, analysed, strict=True):
         sentence_id, base, text = sentence["id"], sentence["start"], sentence["text"]
-        forms, spans, pos = [], [], []
+        forms, spans, pos, form_pos = [], [], [], []
         for position, (lexeme, start, end) in enumerate(found):
             fields = lexeme.fields
             lexeme_id = lexeme_ids.get(fields)
@@ -108,13 +108,14 @@ def token_rows(
                 search_position = len(forms)
                 forms.append(fields[2])
                 spans.append((start, end))
+                form_pos.append(fields[5])
             else:
                 search_position = None
             morphemes.append((sentence_id, position, search_position, lexeme_id, base + start, base + end))
         # the index stores exactly what nlp.terms() would give, without tokenizing twice
         fts.append([sentence_id, nlp.join_terms(forms), " ".join([f"{s}-{e}" for s, e in spans])])
         views[sentence_id] = SentenceView(
-            id=sentence_id, text=text, forms=forms, spans=spans, pos=pos,
+            id=sentence_id, text=text, forms=forms, spans=spans, pos=pos, form_pos=form_pos,
             first_in_turn=sentence["position_in_turn"] == 0,
         )
     return morphemes, fts, views
@@ -133,8 +134,8 @@ def document_rows(
     rows: dict[str, list[dict]] = {}
     rows["documents"] = [{
         "id": article.id,
-        "title": meta["title"],
-        "published_on": meta["published_on"],
+        "title": meta.get("title"),  # a news excerpt may have no headline or date
+        "published_on": meta.get("published_on"),
         "language": meta["language"],
         "author": meta.get("author"),
         "editor": meta.get("editor"),

@@ -127,7 +127,7 @@ def test_very_large_file_is_refused_with_its_limit(tmp_path, existing_db):
     root = make_corpus(tmp_path / "c", GOOD)
     with open(root / "articles" / "a1.txt", "ab") as handle:
         handle.write("あ".encode() * (50 * 1024 * 1024 // 3))
-    message = fails_cleanly(root, existing_db, "a1.txt: file is 5", "limit per article", "split it")
+    message = fails_cleanly(root, existing_db, "a1.txt: text file is over the", "split it into several articles")
     assert "16,777,216-byte limit" in message
 
 

@@ -9,24 +9,32 @@ import pytest
 from conftest import SEED_ID
 
 QUESTIONS = {
-    # the 14 sentences ending in ASCII "?" ...
+    # asked of the other party (tests/gold/seed.jsonl, is_question) ...
     "では、google は人工知能時代のベル研究所なのでしょうか?",
     "これは適切な比喩だと思いますか?",
-    "それは nvidia に流れるのでしょうか、人工知能企業に流れるのでしょうか、それとも下流のアプリケーションに流れるのでしょうか?",
     "ただ知りたいのですが、ソースは何だと思いますか?",
     "なぜ人工知能の発展はこれまでと違うのでしょうか?",
-    "太陽光発電?",
     "スケーリング法が当てはまり、物事が私たちが考えているほど大きくなった場合、これらの企業はいつか国有化されると思いますか?",
     "それともどう思いますか?",
-    "このアプローチを模倣するプロキシベースのシステムを作成することもできますが、なぜでしょうか?",
     "gartner 風の予測、私はおかしいでしょうか?",
     "何があなたの意見を変えるでしょうか?",
     "そこであなたのオッズを変えるものは何でしょうか?",
     "この見解に基本的に同意しますか?",
-    "21 世紀の生物学的進歩をすべて ai を使って 10 倍加速することはできるでしょうか?",
-    # ... and two that end in 。 but ask
+    # ... by function: a request, and a statement of "my other question is ..."
     "ai企業の経済的堀についてどう思うか教えてください。",
+    "しかし、私のもう一つの疑問は、極度に豊かな世界を考慮する必要があるのかということです。",
+}
+
+RHETORICAL = {
+    # questions the speaker answers at once (gold: rhetorical)
+    "残る疑問は、収益がどこに行くのかということだ。",
+    "それは nvidia に流れるのでしょうか、人工知能企業に流れるのでしょうか、それとも下流のアプリケーションに流れるのでしょうか?",
+    "太陽光発電?",
+    "ここで 1 つの疑問は、10 億または 100 億のパラメータを持つオープンソース モデルをリリースする人はいるのか、ということだと思います。",
+    "このアプローチを模倣するプロキシベースのシステムを作成することもできますが、なぜでしょうか?",
     "こうした状況をどのように検出し、どのように対処するのでしょうか。",
+    "私の考えは、21世紀の進歩を圧縮できるだろうか、ということです。",
+    "21 世紀の生物学的進歩をすべて ai を使って 10 倍加速することはできるでしょうか?",
 }
 
 
@@ -34,12 +42,15 @@ def test_questions_are_sentences_not_claims(db):
     questions = {r[0] for r in db.execute(
         "SELECT text FROM sentences WHERE kind = 'question' AND document_id = ?", (SEED_ID,))}
     assert questions == QUESTIONS
+    assert {r[0] for r in db.execute(
+        "SELECT text FROM sentences WHERE kind = 'rhetorical' AND document_id = ?", (SEED_ID,))} == RHETORICAL
     claimed = db.execute(
         "SELECT count(*) FROM claims c JOIN sentences s ON s.id = c.sentence_id WHERE s.kind != 'statement'"
     ).fetchone()[0]
     assert claimed == 0
-    placeholders = ",".join("?" * len(QUESTIONS))
-    assert db.execute(f"SELECT count(*) FROM claims WHERE text IN ({placeholders})", tuple(QUESTIONS)).fetchone()[0] == 0
+    asked = QUESTIONS | RHETORICAL
+    placeholders = ",".join("?" * len(asked))
+    assert db.execute(f"SELECT count(*) FROM claims WHERE text IN ({placeholders})", tuple(asked)).fetchone()[0] == 0
 
 
 def test_fragment_is_not_a_claim(db):
@@ -102,10 +113,14 @@ def test_claim_kinds_hedges_and_certainty_on_the_seed(db):
     assert (plain["kind"], plain["hedged"], plain["certain"], plain["has_number"]) == ("assertion", 0, 0, 0)
 
 
-def test_every_topic_matches_a_claim_of_the_seed(db):
+def test_every_topic_matches_a_sentence_of_the_seed(db):
     topics = {r[0] for r in db.execute("SELECT id FROM topics")}
-    matched = {r[0] for r in db.execute("SELECT DISTINCT topic_id FROM claim_topics")}
+    matched = {r[0] for r in db.execute("SELECT DISTINCT topic_id FROM sentence_topics")}
     assert topics and matched == topics
+    # all but open-models on a claim: the one sentence naming オープンソース is Amodei's
+    # rhetorical "ここで 1 つの疑問は…リリースする人はいるのか" (answered by 私は懐疑的です)
+    claimed = {r[0] for r in db.execute("SELECT DISTINCT topic_id FROM claim_topics")}
+    assert topics - claimed == {"open-models"}
 
 
 def test_scaling_law_topic_covers_all_three_spellings(db):
@@ -163,8 +178,11 @@ def test_each_response_stance_with_its_cue(db):
     got = {}
     for frame, text, stance, cue, source, speaker in rows:
         assert speaker == "dario-amodei"
-        key = next(k for k in STANCES if k[0] == frame and text.startswith(k[1]))
-        got[key] = (stance, cue, source)
+        key = next((k for k in STANCES if k[0] == frame and text.startswith(k[1])), None)
+        if key:
+            got[key] = (stance, cue, source)
+        else:  # the rest of a whole answer: its own stance words, or the answer's stance
+            assert source in ("rule", "turn") and (cue is None) == (source == "turn")
     assert got == STANCES
 
 
@@ -182,8 +200,14 @@ def test_headline_and_lead_are_framing_not_proposal(db):
 
 
 def test_analogy_candidates_hold_comparisons_outside_the_four_frames(db):
-    texts = [r[0] for r in db.execute("SELECT text FROM analogy_candidates")]
-    assert "まるで百の花が咲き競い合っているかのようです。" in texts
+    texts = [r[0] for r in db.execute("SELECT c.text FROM analogy_candidates c JOIN sentences s ON s.id = c.sentence_id "
+                                      "WHERE s.document_id = ?", (SEED_ID,))]
+    # the simile inside Amodei's answer on Bell Labs belongs to that frame's answer
+    assert "まるで百の花が咲き競い合っているかのようです。" not in texts
+    assert [tuple(r) for r in db.execute("SELECT m.analogy_id, m.role FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id "
+                      "WHERE s.text = 'まるで百の花が咲き競い合っているかのようです。' AND s.document_id = ?",
+                      (SEED_ID,))] == [
+                          ("bell-labs", "response")]
     assert any(t.startswith("つまり、少しばかげた比喩を使うと、ai がサイバーマンのようなもの") for t in texts)
     assert "これは適切な比喩だと思いますか?" not in texts  # it elaborates bell-labs
     mentioned = {r[0] for r in db.execute("SELECT sentence_id FROM analogy_mentions")}
@@ -244,4 +268,9 @@ def test_claims_view_has_array_columns(db):
     assert "erik-torenberg" not in cross  # Erik only asks about it: questions are not claims
     # read from the text: Amodei's claims naming 国有化, 国営, 敵 or 国家安全保障
     dario = [r[0] for r in db.execute("SELECT text FROM claims WHERE speaker_id = 'dario-amodei'")]
-    assert cross["dario-amodei"] == sum(1 for t in dario if any(w in t for w in ("国有化", "国営", "敵", "国家安全保障")))
+    carried = db.execute(
+        "SELECT count(*) FROM claim_topics ct JOIN claims c ON c.id = ct.claim_id WHERE c.speaker_id = 'dario-amodei' "
+        "AND ct.topic_id = 'nationalization-geopolitics' AND ct.matched LIKE '%anaphora:%'").fetchone()[0]
+    assert carried >= 1  # 現在の状況を踏まえると、国有化はされないと思います -> それが正しければ、…
+    assert cross["dario-amodei"] == carried + sum(
+        1 for t in dario if any(w in t for w in ("国有化", "国営", "敵", "国家安全保障")))

@@ -33,3 +33,31 @@ async def test_turns_facet_without_filter_counts_interview_speakers(ds):
     facet = response.json()["facet_results"]["results"]["speaker_id"]
     counts = {item["value"]: item["count"] for item in facet["results"]}
     assert (counts["noah-smith"], counts["dario-amodei"], counts["erik-torenberg"]) == (8, 10, 2)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_quotes_facet_by_speaker_kind_and_cue(ds, datasette_metadata):
+    response = await ds.client.get(f"/quotekb/quotes.json?document_id={SEED_ID}&_facet=speaker_id&_facet=kind&_facet=cue")
+    assert response.status_code == 200
+    results = response.json()["facet_results"]["results"]
+    speakers = {item["value"]: item["count"] for item in results["speaker_id"]["results"]}
+    # the seed: four reported views of Amodei in the lead, two quotes inside his turns
+    assert speakers == {"dario-amodei": 6}
+    kinds = {item["value"]: item["count"] for item in results["kind"]["results"]}
+    assert kinds == {"indirect": 4, "direct": 2}
+    cues = {item["value"] for item in results["cue"]["results"]}
+    assert {"と述べました", "ことを説明した"} <= cues
+    page = await ds.client.get("/quotekb/quotes")
+    assert datasette_metadata["databases"]["quotekb"]["tables"]["quotes"]["description"][:20] in page.text
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_who_said_what_about_a_word(ds):
+    response = await ds.client.get("/quotekb/quotes_about.json?about=太陽光発電産業&_shape=objects")
+    assert response.status_code == 200
+    rows = response.json()["rows"]
+    assert all("太陽光発電産業" in r["sentence"] for r in rows)
+    seed = [r for r in rows if r["document_id"] == SEED_ID]
+    assert seed and {r["speaker_id"] for r in seed} == {"dario-amodei"}
+    empty = await ds.client.get("/quotekb/quotes_about.json?about=&_shape=objects")
+    assert empty.json()["rows"] == []

@@ -404,9 +404,9 @@ def test_an_incremental_build_loads_only_the_changed_articles(corpus3, tmp_path,
     loaded = []
     original = corpus_module.load_article
 
-    def counting(yaml_path, speakers, meta=None):
+    def counting(yaml_path, speakers, *rest):
         loaded.append(yaml_path.stem)
-        return original(yaml_path, speakers, meta)
+        return original(yaml_path, speakers, *rest)
 
     monkeypatch.setattr(corpus_module, "load_article", counting)
     text_path = root / "articles" / f"{SEED_ID}.txt"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
@@ -132,6 +133,9 @@ def assert_same(sqlite_db: Path, url: str, tmp_path: Path, corpus: Path) -> None
         left, right = run("export", *args, "--db", str(sqlite_db)), run("export", *args, "--db", url)
         assert left == right, args
         assert left.strip() not in ("", "[]") or args[1:2] == ["--kind"], args
+    quotes = {engine: [run("export", "quotes", *fmt, "--db", db) for fmt in ([], ["--format", "jsonl"])]
+              for engine, db in (("sqlite", str(sqlite_db)), ("postgresql", url))}
+    assert quotes["sqlite"] == quotes["postgresql"]
     run("export", "package", "--db", str(sqlite_db), str(tmp_path / "pkg-sqlite"))
     run("export", "package", "--db", url, str(tmp_path / "pkg-postgres"))
     compared = filecmp.dircmp(tmp_path / "pkg-sqlite", tmp_path / "pkg-postgres")
@@ -215,6 +219,37 @@ def test_synthetic_corpus_full_and_incremental_builds_agree(tmp_path, pg_url):
     output = run("build", "--corpus", str(corpus), "--db", pg_url)
     assert "incremental build (1 changed, 1 removed)" in output and "(incremental)" in output
     assert_same(sqlite_db, pg_url, tmp_path, corpus)
+
+
+def test_news_excerpts_give_the_same_quotes_on_both_engines(tmp_path, pg_url):
+    """Real news (tests/fixtures/real/news, form: news) beside the seed: quotes too."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("evaluate_quotes", REPO / "scripts" / "evaluate_quotes.py")
+    evaluate_quotes = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("evaluate_quotes", evaluate_quotes)
+    spec.loader.exec_module(evaluate_quotes)
+    excerpts = evaluate_quotes.excerpts()[:3]
+    corpus = tmp_path / "corpus"
+    slug, text_path, expected = excerpts[0]
+    evaluate_quotes.write_corpus(corpus, slug, text_path, expected)
+    speakers = yaml.safe_load((corpus / "speakers.yaml").read_text(encoding="utf-8"))["speakers"]
+    for slug, text_path, expected in excerpts[1:]:
+        (corpus / "articles" / f"{slug}.yaml").write_text(yaml.safe_dump(expected["article"], allow_unicode=True),
+                                                          encoding="utf-8")
+        shutil.copy(text_path, corpus / "articles" / f"{slug}.txt")
+        known = {s["id"] for s in speakers}
+        speakers += [{k: v for k, v in s.items() if v not in (None, [])} for s in expected["speakers"]
+                     if s["id"] not in known]
+    (corpus / "speakers.yaml").write_text(yaml.safe_dump({"speakers": speakers}, allow_unicode=True),
+                                          encoding="utf-8")
+    sqlite_db = tmp_path / "quotekb.db"
+    run("build", "--corpus", str(corpus), "--db", str(sqlite_db), "-q")
+    run("build", "--corpus", str(corpus), "--db", pg_url, "-q")
+    exported = run("export", "quotes", "--db", pg_url)
+    assert exported == run("export", "quotes", "--db", str(sqlite_db))
+    assert exported.count('"attribution"') >= 3  # every excerpt has quotes, read from the expected files
+    assert postgres_build.dump_counts(pg_url) == sqlite_counts(sqlite_db)
 
 
 def broken_copy(tmp_path: Path) -> Path:

@@ -1,10 +1,6 @@
 """Datasette plugin: Japanese search for stored queries and table pages.
 
-SQL functions (every connection):
-  sudachi_query(text)      user input -> safe FTS5 MATCH expression (see nlp.fts_query)
-  sudachi_tokens(text)     JSON array of the normalized terms of text
-  sudachi_highlight(t, q)  t with the matches of q wrapped in ⟦…⟧ (tokenizes t)
-  quotekb_mark(t, h, s)    the same from FTS5 highlight() output h and stored spans s
+SQL functions (every connection, bounded input): see functions.py.
 Table search: tables listed under plugins.quotekb.search in datasette.yaml get the
 normal search box, run through sudachi_query against their FTS table, so facets and
 filters combine with it.
@@ -13,33 +9,18 @@ filters combine with it.
 from __future__ import annotations
 
 import html
-import json
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
 from markupsafe import Markup
 
 from quotekb import nlp
-
-
-def sudachi_query(text: str | None) -> str:
-    return nlp.fts_query(text)
-
-
-def sudachi_tokens(text: str | None) -> str:
-    return json.dumps(nlp.terms(text or ""), ensure_ascii=False)
-
-
-def sudachi_highlight(text: str | None, query: str | None) -> str:
-    return nlp.highlight(text, query)
+from quotekb.publish.datasette_plugin import functions
 
 
 @hookimpl
 def prepare_connection(conn) -> None:
-    conn.create_function("sudachi_query", 1, sudachi_query, deterministic=True)
-    conn.create_function("sudachi_tokens", 1, sudachi_tokens, deterministic=True)
-    conn.create_function("sudachi_highlight", 2, sudachi_highlight, deterministic=True)
-    conn.create_function("quotekb_mark", 3, nlp.mark_matches, deterministic=True)
+    functions.prepare(conn)
 
 
 def _search_config(datasette, database: str) -> dict[str, dict]:
