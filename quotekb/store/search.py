@@ -95,8 +95,8 @@ def search(conn, query: str, limit: int | None = 20, substring: bool = False) ->
     if postgres and limit < 0:
         limit = None  # LIMIT NULL: no limit
     if substring:
-        if not query:
-            return []
+        if not query or (postgres and "\x00" in query):
+            return []  # PostgreSQL text holds no NUL: no sentence contains one
         sql = _POSTGRES_SUBSTRING if postgres else _SQLITE_SUBSTRING
         params = {"query": query, "pattern": _like_pattern(query), "limit": limit}
     elif postgres:

@@ -103,7 +103,7 @@ def fts_rows_postgres(url: str) -> list[tuple]:
 
 
 SEARCHES = ["電気", "思う", "推論 コスト", '"スケーリング 則"', "ai", "ＡＩ", "太陽光", "！？", "it's \\ 'x'"]
-SUBSTRINGS = ["太陽光", "電気", "ai", "%", "_", "ＡＩ"]
+SUBSTRINGS = ["太陽光", "電気", "ai", "%", "_", "ＡＩ", "電\x00気", "'\\"]
 
 
 def assert_same(sqlite_db: Path, url: str, tmp_path: Path, corpus: Path) -> None:
