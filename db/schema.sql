@@ -163,12 +163,14 @@ CREATE TABLE mentions (
 	id INTEGER NOT NULL, 
 	document_id VARCHAR NOT NULL, 
 	entity_id VARCHAR NOT NULL, 
-	sentence_id INTEGER NOT NULL, 
+	sentence_id INTEGER, 
 	start INTEGER NOT NULL, 
 	"end" INTEGER NOT NULL, 
 	text VARCHAR NOT NULL, 
+	unit VARCHAR NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
+	CONSTRAINT ck_unit_enum CHECK (unit IN ('sentence', 'heading', 'key_point')), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(entity_id) REFERENCES entities (id), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id)
@@ -337,6 +339,8 @@ CREATE TABLE turns (
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
 );
 
+CREATE VIRTUAL TABLE units_fts USING fts5(terms, spans UNINDEXED, unit UNINDEXED, document_id UNINDEXED, source_id UNINDEXED, start UNINDEXED, "end" UNINDEXED, text UNINDEXED, version UNINDEXED, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M* P* S*'");
+
 CREATE INDEX ix_analogies_proposed_by ON analogies (proposed_by);
 
 CREATE INDEX ix_analogy_mentions_analogy_id ON analogy_mentions (analogy_id);
@@ -429,8 +433,8 @@ CREATE VIEW analogy_candidates AS SELECT s.id AS sentence_id, s.document_id, s.s
         WHERE am.sentence_id NOT IN (SELECT sentence_id FROM analogy_mentions)
         ORDER BY s.document_id, s.position;
 
-CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind, c.hedged, c.certain, c.certainty, c.has_number,
-               sec.number AS section,
+CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind, c.certainty,
+               c.hedged, c.certain, c.has_number, sec.number AS section,
                (SELECT json_group_array(topic_id) FROM
                   (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id) ct) AS topics,
                (SELECT json_group_array(analogy_id) FROM

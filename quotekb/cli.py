@@ -108,18 +108,25 @@ def build(corpus_dir: Path, db_path: Path | str, jobs: int, full: bool, quiet: b
 
 @cli.command()
 @corpus_option
-def check(corpus_dir: Path) -> None:
+@click.option("--strict", is_flag=True, help="Exit with status 2 when anything looks wrong (warnings).")
+def check(corpus_dir: Path, strict: bool) -> None:
     """Validate the corpus files without building anything.
+
+    Prints each article's turns (speaker and first words), the lines that belong to
+    no turn, what rules decided, and warnings.
 
     \b
     Example:
-        quotekb check --corpus corpus
+        quotekb check --corpus corpus --strict
     """
-    from quotekb.check import check_corpus
+    from quotekb.check import check_corpus, refuse_warnings
 
     # collect first: on bad input the only output is the one error line
-    for line in list(check_corpus(corpus_dir)):
+    lines = list(check_corpus(corpus_dir))
+    for line in lines:
         click.echo(line)
+    if strict:
+        refuse_warnings(lines, corpus_dir)
 
 
 @cli.command()
@@ -155,6 +162,7 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
     if str(db_path).startswith(("postgresql:", "postgresql+psycopg:", "postgres:")):
         raise InputError(None, "quotekb serve publishes SQLite, not a PostgreSQL URL",
                          "build a SQLite snapshot of the same corpus (quotekb build --db db/quotekb.db) and serve that")
+    _check_port(host, port)  # before anything is printed or built
     if db_path.suffix != ".db" or db_path.stem != "quotekb":
         # Datasette names the database after the file, and datasette.yaml configures "quotekb"
         raise InputError(db_path, "the served database must be named quotekb.db",
@@ -169,6 +177,22 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
     workers = workers or default_workers()
     click.echo(f"serving http://{host}:{port}/quotekb ({workers} worker{'s' if workers > 1 else ''})")
     run(db_path, host, port, config_path, metadata_path, workers, cache_mb)
+
+
+def _check_port(host: str, port: int) -> None:
+    """A port out of range or already taken is one error line, not Datasette's traceback."""
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise InputError(None, f"--port {port} is not a TCP port", "pass a number from 1 to 65535, e.g. --port 8001")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # as uvicorn does: a port left in TIME_WAIT by a stopped server is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise InputError(None, f"cannot listen on {host}:{port} ({error.strerror or error})",
+                             "stop the program using it or pass another --port") from None
 
 
 @cli.command()

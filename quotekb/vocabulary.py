@@ -20,7 +20,9 @@ CERTAINTIES = ("hedged", "neutral", "certain", "mixed")
 MENTION_ROLES = ("framing", "proposal", "elaboration", "response")
 STANCES = ("agree", "partial", "disagree")
 STANCE_SOURCES = ("rule", "curated", "turn")
-CONVENTIONS = ("auto", "label-line", "label-colon", "bracket", "dash", "qa")
+# transcript layouts (parse/conventions.py); auto tries them all
+CONVENTIONS = ("auto", "label-line", "label-colon", "label-space", "label-dash", "bracket", "paren", "press", "alias",
+               "dash", "qa")
 ENTITY_KINDS = ("organization", "technology", "product", "method", "person", "place")
 # an interview has speaker turns; a news article reports speech without them
 ARTICLE_FORMS = ("interview", "news")
@@ -30,6 +32,7 @@ QUOTE_ATTRIBUTIONS = (
     "subject_before", "subject_after", "previous_sentence_subject", "next_sentence_subject",
     "parenthetical", "anaphora", "headline_echo", "transcript_turn", "none",
 )
+TEXT_UNITS = ("sentence", "heading", "key_point")  # where an entity mention stands
 
 # the names the corpus YAML schema uses for them
 BY_NAME: dict[str, tuple[str, ...]] = {
@@ -47,4 +50,5 @@ BY_NAME: dict[str, tuple[str, ...]] = {
     "article_forms": ARTICLE_FORMS,
     "quote_kinds": QUOTE_KINDS,
     "quote_attributions": QUOTE_ATTRIBUTIONS,
+    "text_units": TEXT_UNITS,
 }

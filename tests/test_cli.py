@@ -45,3 +45,27 @@ def test_readme_sql_examples_run_and_return_rows(db):
     assert len(statements) == 3
     for statement in statements:
         assert db.execute(statement).fetchall(), statement
+
+
+def test_serve_refuses_a_port_out_of_range_in_one_line(tmp_path):
+    result = CliRunner().invoke(cli, ["serve", "--port", "80000", "--db", str(tmp_path / "quotekb.db"),
+                                      "--corpus", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: --port 80000 is not a TCP port; pass a number from 1 to 65535, e.g. --port 8001"]
+    assert not (tmp_path / "quotekb.db").exists()  # nothing built
+
+
+def test_serve_refuses_a_busy_port_in_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--db", str(tmp_path / "quotekb.db"),
+                                          "--corpus", str(tmp_path)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: cannot listen on 127.0.0.1:{port}")
+    assert "serving" not in result.output and not (tmp_path / "quotekb.db").exists()

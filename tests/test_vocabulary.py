@@ -75,7 +75,9 @@ def test_the_corpus_yaml_schema_uses_the_vocabulary():
     speaker = schemas["speakers"]["properties"]["speakers"]["items"]["properties"]
     assert tuple(speaker["role"]["enum"]) == vocabulary.SPEAKER_ROLES
     transcript = schemas["article"]["properties"]["transcript"]["properties"]
-    assert tuple(transcript["convention"]["enum"]) == vocabulary.CONVENTIONS
+    # one convention, or a list of them
+    assert tuple(schemas["$defs"]["convention"]["enum"]) == vocabulary.CONVENTIONS
+    assert transcript["convention"]["items"] == transcript["convention"]["then"] == {"$ref": "#/$defs/convention"}
     article = schemas["article"]["properties"]
     assert tuple(article["form"]["enum"]) == vocabulary.ARTICLE_FORMS
     text = json.dumps(schemas)

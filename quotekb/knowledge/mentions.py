@@ -43,28 +43,39 @@ def compile_entities(entities: list[Entity]) -> EntityMatcher | None:
     )
 
 
-@layer("mentions", reads=("sentences",), writes=("mentions",))
+@layer("mentions", reads=("sentences", "sections", "key_points"), writes=("mentions",))
 def mentions(ctx: DocumentContext) -> dict[str, list[dict]]:
+    # section headings and key points are not sentences, but entities are named there too
+    units = [("heading", s["heading_start"], s["heading_end"]) for s in ctx.rows["sections"]]
+    units += [("key_point", k["start"], k["end"]) for k in ctx.rows["key_points"]]
     return {"mentions": mention_rows(ctx.knowledge.entity_pattern, ctx.document_id, ctx.rows["sentences"],
-                                     ctx.article.text)}
+                                     ctx.article.text, units)}
 
 
-def mention_rows(matcher: EntityMatcher | None, document_id: str, sentences: list[dict], text: str) -> list[dict]:
-    """Matches over the whole text in one pass, kept when inside a sentence."""
-    if matcher is None or not sentences:
+def mention_rows(matcher: EntityMatcher | None, document_id: str, sentences: list[dict], text: str,
+                 units: list[tuple[str, int, int]] = ()) -> list[dict]:
+    """Matches over the whole text in one pass, kept when inside a sentence or inside one
+    of `units` ((unit, start, end) of section headings and key points: sentence_id NULL)."""
+    if matcher is None or not (sentences or units):
         return []
     starts = [s["start"] for s in sentences]
     rows = []
     for m in matcher.pattern.finditer(text):
         i = bisect_right(starts, m.start()) - 1
-        if i < 0 or m.end() > sentences[i]["end"]:
-            continue  # in a heading, label or other non-sentence segment
+        if i >= 0 and m.end() <= sentences[i]["end"]:
+            sentence_id, unit = sentences[i]["id"], "sentence"
+        else:
+            unit = next((u for u, start, end in units if start <= m.start() and m.end() <= end), None)
+            if unit is None:
+                continue  # in a speaker label or other page furniture
+            sentence_id = None
         rows.append({
             "document_id": document_id,
             "entity_id": matcher.entity_of[m.lastgroup],
-            "sentence_id": sentences[i]["id"],
+            "sentence_id": sentence_id,
             "start": m.start(),
             "end": m.end(),
             "text": m.group(0),
+            "unit": unit,
         })
     return rows

@@ -44,7 +44,7 @@ def schema_text() -> str:
 
 
 CLAIMS_SQL = """
-SELECT c.*, d.title AS document_title, d.published_on, d.text AS document_text,
+SELECT c.*, d.title AS document_title, d.published_on, d.url AS document_url, d.text AS document_text,
        sec.number AS section_number, sec.title AS section_title, sec.subtitle AS section_subtitle,
        t.position AS turn_position, s.position AS sentence_position, s.position_in_turn
 FROM claims c
@@ -98,7 +98,8 @@ def claims(conn: sqlite3.Connection, speaker=None, topic=None, kind=None, docume
             "text": r["text"],
             "speaker": speakers.get(r["speaker_id"]),  # None: a news article's unnamed writer
             "attributed_to": speakers.get(r["attributed_to"]),
-            "document": {"id": r["document_id"], "title": r["document_title"], "published_on": r["published_on"]},
+            "document": {"id": r["document_id"], "title": r["document_title"], "published_on": r["published_on"],
+                         "url": r["document_url"]},
             "section": None if r["section_number"] is None else {
                 "number": r["section_number"], "title": r["section_title"], "subtitle": r["section_subtitle"]},
             # positions, not integer row ids: ids depend on build history (incremental

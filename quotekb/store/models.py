@@ -32,6 +32,7 @@ from quotekb.vocabulary import (
     SPEAKER_ROLES,
     STANCE_SOURCES,
     STANCES,
+    TEXT_UNITS,
     TURN_KINDS,
 )
 
@@ -426,15 +427,17 @@ class Entity(Base):
 
 class Mention(Base):
     __tablename__ = "mentions"
-    __table_args__ = (_span_check(),)
+    __table_args__ = (_span_check(), _enum_check("unit", TEXT_UNITS))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     entity_id: Mapped[str] = mapped_column(ForeignKey("entities.id"), index=True)
-    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id"), index=True)
+    # NULL for a mention in a section heading or a key point, which are not sentences
+    sentence_id: Mapped[int | None] = mapped_column(ForeignKey("sentences.id"), index=True)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String)
+    unit: Mapped[str] = mapped_column(String, default="sentence")  # TEXT_UNITS
 
 
 class BuildInfo(Base):

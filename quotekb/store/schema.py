@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from quotekb.store.models import Base
+from quotekb.store.units import UNITS_FTS, index_units
 from quotekb.store.views import VIEWS
 
 # Virtual tables, created together with the model tables.
@@ -30,6 +31,8 @@ VIRTUAL_TABLES: dict[str, str] = {
         "CREATE VIRTUAL TABLE sentences_fts USING fts5(terms, spans UNINDEXED, tokenize = "
         "\"unicode61 remove_diacritics 0 categories 'L* N* Co M* P* S*'\")"
     ),
+    # Section headings and key points, the units that are not sentences (units.py).
+    "units_fts": UNITS_FTS,
     # Raw sentence text for substring search of 3+ characters.
     "sentences_trigram": (
         "CREATE VIRTUAL TABLE sentences_trigram USING fts5(text, content = 'sentences', "
@@ -79,6 +82,7 @@ def apply_extras(conn) -> None:
     for name, select in VIEWS.items():
         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")
         conn.exec_driver_sql(f"CREATE VIEW {name} AS {select.strip()}")
+    index_units(conn)
 
 
 def schema_sql() -> str:

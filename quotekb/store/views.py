@@ -53,8 +53,8 @@ VIEWS: dict[str, str] = {
     # One row per claim with everything a reader filters on; topics, analogies and
     # entities are JSON arrays so Datasette can facet on them (array facets).
     "claims_view": """
-        SELECT c.id, sp.name AS speaker, c.text, c.kind, c.hedged, c.certain, c.certainty, c.has_number,
-               sec.number AS section,
+        SELECT c.id, sp.name AS speaker, c.text, c.kind, c.certainty,
+               c.hedged, c.certain, c.has_number, sec.number AS section,
                (SELECT json_group_array(topic_id) FROM
                   (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id) ct) AS topics,
                (SELECT json_group_array(analogy_id) FROM

@@ -136,9 +136,15 @@ def test_sentence_splitter(text, expected):
     assert [text[a:b] for a, b in split_sentences(text, 0, len(text))] == expected
 
 
-def test_title_missing_from_text_is_an_input_error(tmp_path):
-    with pytest.raises(InputError, match="title was not found"):
-        parse(tmp_path, title="本文にない題")
+def test_a_title_not_in_the_text_is_metadata_only(tmp_path):
+    # many pages carry their title only in the HTML: the text parses the same, with
+    # no title segment and no headline turn, and the lines before the interview are
+    # the author's summary
+    doc = parse(tmp_path, title="本文にない題")
+    assert "title" not in {s.kind for s in doc.segments}
+    assert [t.kind for t in doc.turns if t.kind == "headline"] == []
+    assert [t.speaker_id for t in doc.turns if t.kind == "interview"] == ["yamada", "sato", "yamada"]
+    assert any("title not in the text" in d for d in doc.decisions)
 
 
 def test_label_mapped_to_unknown_speaker_names_the_yaml_line(tmp_path):

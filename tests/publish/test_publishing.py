@@ -161,7 +161,8 @@ async def test_claim_in_context_shows_two_sentences_each_side(ds, db):
 async def test_claims_view_array_facets(ds):
     data = (await ds.client.get(f"/quotekb/claims_view.json?document_id={SEED_ID}&_extra=facet_results&_size=0")).json()
     facets = data["facet_results"]["results"]
-    assert {"speaker", "kind", "hedged", "section", "topics", "analogies"} <= set(facets)
+    # certainty (one facet) replaces the two 0/1 columns hedged and certain
+    assert {"speaker", "kind", "certainty", "section", "topics", "analogies"} <= set(facets)
     assert facets["analogies"]["type"] == "array"
     analogies = {item["value"] for item in facets["analogies"]["results"]}
     assert analogies == {"bell-labs", "solar-power", "electricity", "steel"}

@@ -48,6 +48,9 @@ def content(db: Path) -> dict[str, list[tuple]]:
                 "SELECT m.document_id, m.analogy_id, m.role, coalesce(m.stance, ''), s.position, s.text "
                 "FROM analogy_mentions m JOIN sentences s ON s.id = m.sentence_id").fetchall()),
             "tokens": conn.execute("SELECT count(*), sum(start), sum(length(surface)) FROM tokens").fetchall(),
+            # headings and key points are indexed at the end of the build (store/units.py)
+            "units": conn.execute("SELECT document_id, unit, start, \"end\", terms, spans FROM units_fts "
+                                  "ORDER BY 1, 2, 3").fetchall(),
             "search": conn.execute(
                 "SELECT rowid FROM sentences_trigram WHERE sentences_trigram MATCH '\"太陽光\"' ORDER BY 1").fetchall()
             and conn.execute(
@@ -344,7 +347,7 @@ def test_a_parallel_build_reports_the_first_bad_article_like_a_serial_one(corpus
         outputs.append(result.output)
     assert outputs[0] == outputs[1]
     assert outputs[0].count("\n") == 1 and f"{texts[9].stem}." in outputs[0], outputs[0]
-    assert "title was not found" in outputs[0]  # a parse error: found by the workers
+    assert "no speaker turns recognised" in outputs[0]  # a parse error: found by the workers
     assert db.read_bytes() == before
     assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
 

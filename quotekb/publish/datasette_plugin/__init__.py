@@ -12,10 +12,15 @@ import html
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
+from datasette.plugins import pm
 from markupsafe import Markup
 
 from quotekb import nlp
-from quotekb.publish.datasette_plugin import functions
+from quotekb.publish.datasette_plugin import functions, pages
+
+# the page hooks are a plugin of their own (pages.py), so hook names need not be unique here
+if not pm.is_registered(pages):
+    pm.register(pages, name="quotekb.pages")
 
 
 @hookimpl
