@@ -73,12 +73,15 @@ read_db_option = click.option(
               help="Worker processes for parsing, tokenizing and extraction (0: one per CPU, 1: none).")
 @click.option("--full", is_flag=True, help="Rebuild every article, not only the changed ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(corpus_dir: Path, db_path: Path | str, jobs: int, full: bool, quiet: bool) -> None:
+@click.option("--allow-warnings", is_flag=True,
+              help="Build articles that quotekb check warns about (by default they are refused).")
+def build(corpus_dir: Path, db_path: Path | str, jobs: int, full: bool, quiet: bool, allow_warnings: bool) -> None:
     """Build the SQLite database from the corpus, atomically and incrementally.
 
     Only articles whose text or YAML changed are reprocessed; a change to a shared
     file (speakers, topics, analogies, entities, cues) rebuilds everything. A failed
-    or killed build leaves the previous database untouched.
+    or killed build leaves the previous database untouched. An article that
+    `quotekb check` warns about is refused unless --allow-warnings.
 
     \b
     Example:
@@ -96,7 +99,7 @@ def build(corpus_dir: Path, db_path: Path | str, jobs: int, full: bool, quiet: b
 
         shown = db_path
     echo = (lambda _msg: None) if quiet else click.echo
-    stats = run_build(corpus_dir, db_path, echo=echo, jobs=jobs, full=full)
+    stats = run_build(corpus_dir, db_path, echo=echo, jobs=jobs, full=full, allow_warnings=allow_warnings)
     if quiet:
         return
     if stats.mode == "unchanged":

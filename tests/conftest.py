@@ -67,6 +67,9 @@ def seed_db(request, tmp_path_factory) -> Path:
     if request.param == "seed+2":
         corpus = with_two_more_articles(tmp_path_factory.mktemp("seed-plus-two") / "corpus")
     build(corpus, path)
+    # the corpus it was built from, beside it: `quotekb serve` judges staleness by the
+    # build's hashes, and would rebuild this file from any other corpus
+    (path.parent / "corpus").symlink_to(corpus, target_is_directory=True)
     return path
 
 

@@ -278,10 +278,14 @@ def build(
     with_tokens: bool = True,
     jobs: int = 1,
     full: bool = False,
+    allow_warnings: bool = False,
 ) -> BuildStats:
     """Build db_path from corpus_dir, atomically. jobs: worker processes; 0 means one per
     CPU (what `quotekb build` and `quotekb serve` ask for). Library callers get one
-    process unless they ask, so that a build never forks behind their back."""
+    process unless they ask, so that a build never forks behind their back.
+    An article whose parse warns (what `quotekb check` lists as warnings: a speaker who
+    never speaks, a label that reads as someone else's ...) is refused unless
+    allow_warnings: a quote must never go to the wrong person silently."""
     started = time.perf_counter()
     corpus_dir, db_path = Path(corpus_dir), Path(db_path)
     jobs = jobs or os.cpu_count() or 1
@@ -295,7 +299,7 @@ def build(
     # one handler from the first thing a build starts (the copy, maybe) to the rename:
     # whatever fails, even Ctrl-C, nothing stays behind and the database is untouched
     try:
-        stats = _build(corpus_dir, db_path, echo, with_tokens, jobs, full, held)
+        stats = _build(corpus_dir, db_path, echo, with_tokens, jobs, full, held, allow_warnings)
     except BaseException:
         held.clean_up()
         raise
@@ -304,7 +308,7 @@ def build(
 
 
 def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: int,
-           full: bool, held: _Resources) -> BuildStats:
+           full: bool, held: _Resources, allow_warnings: bool = False) -> BuildStats:
     quick, plan = _first_plan(corpus_dir, db_path, with_tokens, full)
     if plan is not None and plan.mode == "incremental" and not workers.uses_pool(len(plan.changed), jobs):
         # no worker will be forked (one chunk of articles): the copy can start now, in
@@ -323,7 +327,7 @@ def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_to
         return stats
     try:
         with workers.bulk_gc():  # see workers.BULK_GC_THRESHOLDS
-            _write(db_path, echo, with_tokens, jobs, plan, corpus, extractor, held, stats)
+            _write(db_path, echo, with_tokens, jobs, plan, corpus, extractor, held, stats, allow_warnings)
     except (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError) as error:
         # input that slipped past validation: still one line, and the old file stays
         raise InputError(corpus_dir, f"the corpus breaks a database constraint ({error})",
@@ -335,14 +339,16 @@ def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_to
 
 
 def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: int,
-           plan: Plan, corpus, extractor: Extractor, held: _Resources, stats: BuildStats) -> None:
+           plan: Plan, corpus, extractor: Extractor, held: _Resources, stats: BuildStats,
+           allow_warnings: bool = False) -> None:
     """Process the planned articles and write them into the temporary file, then rename it."""
     tmp, shards = held.tmp, held.shards
     _remove(shards)
     shards.mkdir()
     by_id = {a.id: a for a in corpus.articles}
     todo = [by_id[article_id] for article_id in plan.changed]
-    held.runner = runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
+    held.runner = runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards,
+                                         allow_warnings=allow_warnings)
     # parse what will be processed before any output, so bad input fails first; this
     # also starts the pool's workers
     runner.parse()

@@ -287,8 +287,9 @@ def _lock(conn: psycopg.Connection, echo: Callable[[str], None]) -> None:
 
 
 def build(corpus_dir: Path, url: str, echo: Callable[[str], None] = lambda _msg: None, with_tokens: bool = True,
-          jobs: int = 1, full: bool = False) -> BuildStats:
-    """Build the corpus into the PostgreSQL database at url (schema quotekb), atomically."""
+          jobs: int = 1, full: bool = False, allow_warnings: bool = False) -> BuildStats:
+    """Build the corpus into the PostgreSQL database at url (schema quotekb), atomically.
+    An article whose parse warns is refused unless allow_warnings, as on SQLite."""
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir)
     jobs = jobs or os.cpu_count() or 1
@@ -310,7 +311,7 @@ def build(corpus_dir: Path, url: str, echo: Callable[[str], None] = lambda _msg:
         if plan.mode != "unchanged":
             with workers.bulk_gc():
                 try:
-                    _write(conn, url, echo, with_tokens, jobs, plan, corpus, extractor, shards, stats)
+                    _write(conn, url, echo, with_tokens, jobs, plan, corpus, extractor, shards, stats, allow_warnings)
                 except psycopg.errors.IntegrityError as error:
                     conn.rollback()
                     raise InputError(corpus_dir, "the corpus breaks a database constraint "
@@ -331,10 +332,11 @@ def build(corpus_dir: Path, url: str, echo: Callable[[str], None] = lambda _msg:
 
 
 def _write(conn: psycopg.Connection, url: str, echo, with_tokens: bool, jobs: int, plan: Plan, corpus,
-           extractor: Extractor, shards: Path, stats: BuildStats) -> None:
+           extractor: Extractor, shards: Path, stats: BuildStats, allow_warnings: bool) -> None:
     by_id = {a.id: a for a in corpus.articles}
     todo = [by_id[article_id] for article_id in plan.changed]
-    runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards)
+    runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards,
+                           allow_warnings=allow_warnings)
     try:
         runner.parse()  # bad input fails here, before any output
         echo(f"{plan.mode} build ({plan.reason})")

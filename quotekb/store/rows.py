@@ -136,7 +136,7 @@ def document_rows(
         "id": article.id,
         "title": meta.get("title"),  # a news excerpt may have no headline or date
         "published_on": meta.get("published_on"),
-        "language": meta["language"],
+        "language": meta.get("language") or "ja",  # the schema default
         "author": meta.get("author"),
         "editor": meta.get("editor"),
         "publisher": meta.get("publisher"),

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quotekb import nlp
+from quotekb.errors import InputError
 from quotekb.ingest.corpus import Article
 from quotekb.knowledge.pipeline import Extractor
 from quotekb.parse.document import ParsedDocument, parse_article
@@ -102,22 +103,32 @@ def process(task: Task, docs: list[ParsedDocument], speakers: dict, extractor: E
     return Processed(task.shard, ids.counts, extractor.used_stances - stances_before, progress)
 
 
-def parse_all(articles: list[Article], speakers: dict) -> list[ParsedDocument]:
-    """Every article parsed, in corpus order: the first bad one raises its InputError."""
-    return [parse_article(article, speakers) for article in articles]
+def parse_all(articles: list[Article], speakers: dict, allow_warnings: bool = True) -> list[ParsedDocument]:
+    """Every article parsed, in corpus order: the first bad one raises its InputError;
+    without allow_warnings, so does the first one whose parse warns."""
+    docs = []
+    for article in articles:
+        doc = parse_article(article, speakers)
+        if doc.warnings and not allow_warnings:
+            raise InputError(
+                article.text_path, f"{len(doc.warnings)} warning(s), the first: {doc.warnings[0]}",
+                "run quotekb check to see them all and fix the article YAML or corpus/speakers.yaml; "
+                "quotekb build --allow-warnings builds anyway")
+        docs.append(doc)
+    return docs
 
 
 class InProcess:
     """The serial build: parse everything, then process task after task."""
 
     def __init__(self, articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool,
-                 tasks: list[Task]) -> None:
+                 tasks: list[Task], allow_warnings: bool = False) -> None:
         self.articles, self.speakers, self.extractor = articles, speakers, extractor
-        self.with_tokens, self.tasks = with_tokens, tasks
+        self.with_tokens, self.tasks, self.allow_warnings = with_tokens, tasks, allow_warnings
         self.parsed: list[ParsedDocument] = []
 
     def parse(self) -> None:
-        self.parsed = parse_all(self.articles, self.speakers)
+        self.parsed = parse_all(self.articles, self.speakers, self.allow_warnings)
 
     def results(self) -> Iterator[Processed]:
         for task in self.tasks:
@@ -159,14 +170,15 @@ class Pool:
     results read back in the same order."""
 
     def __init__(self, articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool,
-                 tasks: list[Task], jobs: int) -> None:
+                 tasks: list[Task], jobs: int, allow_warnings: bool = False) -> None:
         self.articles, self.speakers, self.tasks = articles, speakers, tasks
+        self.allow_warnings = allow_warnings
         self.extractor, self.with_tokens, self.jobs = extractor, with_tokens, jobs
         self.executor: ProcessPoolExecutor | None = None
         self.futures: list[Future] = []
 
     def parse(self) -> None:
-        parse_all(self.articles, self.speakers)
+        parse_all(self.articles, self.speakers, self.allow_warnings)
         self.executor = ProcessPoolExecutor(
             max_workers=min(self.jobs, len(self.tasks)),
             mp_context=multiprocessing.get_context(START_METHOD),
@@ -196,9 +208,9 @@ def uses_pool(n_articles: int, jobs: int) -> bool:
 
 
 def start(articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool, jobs: int,
-          shards: Path) -> InProcess | Pool:
+          shards: Path, allow_warnings: bool = False) -> InProcess | Pool:
     """The serial runner, or the pool when there are jobs and tasks for it."""
     tasks = tasks_for(len(articles), shards)
     if not uses_pool(len(articles), jobs):
-        return InProcess(articles, speakers, extractor, with_tokens, tasks)
-    return Pool(articles, speakers, extractor, with_tokens, tasks, jobs)
+        return InProcess(articles, speakers, extractor, with_tokens, tasks, allow_warnings)
+    return Pool(articles, speakers, extractor, with_tokens, tasks, jobs, allow_warnings)

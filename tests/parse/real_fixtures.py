@@ -35,7 +35,6 @@ def text_of(slug: str) -> str:
 def minimal_meta(exp: dict) -> dict:
     meta = dict(exp["article"])
     meta.setdefault("published_on", "2000-01-01")  # unknown for some pages; required by the schema
-    meta.setdefault("language", "ja")
     meta.setdefault("author", WRITER["id"])
     return meta
 

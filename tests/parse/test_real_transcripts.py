@@ -92,6 +92,12 @@ def test_wrong_or_missing_yaml_is_right_or_refused(tmp_path, slug, n):
     result = CliRunner().invoke(cli, ["check", "--corpus", str(root), "--strict"])
     assert result.exit_code == 2, result.output
     assert "warning(s) under --strict" in result.output.strip().splitlines()[-1]
+    # and the build refuses them too (one line, nothing written) unless told otherwise
+    db = tmp_path / "db" / "quotekb.db"
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(root), "--db", str(db), "--jobs", "1"])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and "--allow-warnings" in result.output, result.output
+    assert not db.exists()
 
 
 # The YAML says it, and nothing in the text contradicts it: no rule can tell.

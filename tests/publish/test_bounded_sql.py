@@ -18,6 +18,15 @@ HUGE = "printf('%.*c', 1500000, 'a')"  # 1.5 M characters, made by SQLite itself
 FAST = 8.0
 
 
+@pytest.fixture(autouse=True)
+def as_served(monkeypatch):
+    """Errors rendered as `quotekb serve` renders them: without rich's traceback with
+    locals (the test venv has rich; it alone costs 1-2 s per error, see test_serving)."""
+    import datasette.handle_exception
+
+    monkeypatch.setattr(datasette.handle_exception, "rich", None)
+
+
 async def timed_sql(ds, sql: str, **params):
     started = time.perf_counter()
     response = await ds.client.get("/quotekb/-/query.json", params={"sql": sql, **params})

@@ -141,9 +141,9 @@ def test_jobs_0_means_one_worker_per_cpu(corpus21, tmp_path, monkeypatch):
     started = []
     original = build_module.workers.start
 
-    def recording(articles, speakers, extractor, with_tokens, jobs, shards):
+    def recording(articles, speakers, extractor, with_tokens, jobs, shards, **options):
         started.append(jobs)
-        return original(articles, speakers, extractor, with_tokens, jobs, shards)
+        return original(articles, speakers, extractor, with_tokens, jobs, shards, **options)
 
     monkeypatch.setattr(build_module.workers, "start", recording)
     monkeypatch.setattr(build_module.os, "cpu_count", lambda: 3)

@@ -15,7 +15,8 @@ time limit holds between calls:
   MAX_TEXT_CHARS   100,000 characters of text to tokenize or mark (a long sentence is
                    a few hundred; Sudachi takes about 0.1 s for this many)
   MAX_QUERY_CHARS  1,000 characters of search input
-  MAX_QUERY_TERMS  32 normalized terms in the MATCH expression sudachi_query builds
+  MAX_QUERY_TERMS  100 normalized terms in the MATCH expression sudachi_query builds
+                   (a pasted 200-character sentence)
 
 Every connection also gets SQLITE_LIMIT_LENGTH = MAX_VALUE_BYTES (no string or blob
 built in SQL can exceed it, far above the largest stored row: an article is at most
@@ -31,7 +32,7 @@ from quotekb import nlp
 
 MAX_TEXT_CHARS = 100_000
 MAX_QUERY_CHARS = 1_000
-MAX_QUERY_TERMS = 32
+MAX_QUERY_TERMS = 100
 MAX_VALUE_BYTES = 32 * 1024 * 1024
 # highlight() output and the stored spans of one sentence are a few times its length
 MARK_INPUT_FACTOR = 8
