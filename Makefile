@@ -10,7 +10,7 @@ DB := db/quotekb.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
 
-.PHONY: install install-dev build serve test lint bench eval lock schema clean
+.PHONY: install install-dev build serve test lint bench bench-scale eval lock schema clean
 
 # Two locks: requirements.lock (runtime: what build and serve need) and
 # requirements-dev.lock (tests, benchmarks, lint on top of it). Serving installs the
@@ -51,6 +51,11 @@ lint: install-dev
 bench: install-dev
 	# benchmarks print a table and write it into README.md
 	$(BIN)/python scripts/bench.py
+
+bench-scale: install-dev
+	# 1,000 and 10,000 synthetic articles into SQLite and PostgreSQL (a throwaway cluster
+	# unless QUOTEKB_BENCH_POSTGRES_URL is set); py-spy on PATH adds a profile
+	$(BIN)/python scripts/bench.py --scale
 
 eval: install-dev
 	# precision and recall of every knowledge layer against the hand gold in tests/gold/

@@ -436,13 +436,13 @@ CREATE VIEW analogy_candidates AS SELECT s.id AS sentence_id, s.document_id, s.s
 CREATE VIEW claims_view AS SELECT c.id, sp.name AS speaker, c.text, c.kind, c.certainty,
                c.hedged, c.certain, c.has_number, sec.number AS section,
                (SELECT json_group_array(topic_id) FROM
-                  (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id)) AS topics,
+                  (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id) ct) AS topics,
                (SELECT json_group_array(analogy_id) FROM
                   (SELECT DISTINCT analogy_id FROM analogy_mentions
-                   WHERE sentence_id = c.sentence_id ORDER BY analogy_id)) AS analogies,
+                   WHERE sentence_id = c.sentence_id ORDER BY analogy_id) am) AS analogies,
                (SELECT json_group_array(name) FROM
                   (SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
-                   WHERE m.sentence_id = c.sentence_id ORDER BY e.name)) AS mentions,
+                   WHERE m.sentence_id = c.sentence_id ORDER BY e.name) me) AS mentions,
                at.name AS attributed_to_name, sec.title AS section_title, c.cues,
                c.document_id, c.speaker_id, c.attributed_to, c.sentence_id, c.turn_id, c.position,
                c.start, c."end"
@@ -465,7 +465,7 @@ CREATE VIEW speaker_word_frequencies AS SELECT c.speaker_id, c.normalized_form, 
         FROM content_tokens c
         JOIN (SELECT speaker_id, count(*) AS words FROM content_tokens GROUP BY speaker_id) totals
           ON totals.speaker_id = c.speaker_id
-        GROUP BY c.speaker_id, c.normalized_form, c.pos
+        GROUP BY c.speaker_id, c.normalized_form, c.pos, totals.words
         ORDER BY c.speaker_id, occurrences DESC, c.normalized_form;
 
 CREATE VIEW tokens AS SELECT m.sentence_id, m.position, m.search_position, l.surface, l.dictionary_form,
@@ -480,7 +480,7 @@ CREATE VIEW topic_speaker AS SELECT t.id AS topic_id, t.label_ja, t.label_en, c.
         JOIN topics t ON t.id = ct.topic_id
         JOIN claims c ON c.id = ct.claim_id
         JOIN speakers sp ON sp.id = c.speaker_id
-        GROUP BY t.id, c.speaker_id
+        GROUP BY t.id, t.label_ja, t.label_en, c.speaker_id, sp.name
         ORDER BY t.id, claims DESC, c.speaker_id;
 
 CREATE VIEW word_frequencies AS SELECT normalized_form, pos, count(*) AS occurrences,

@@ -43,22 +43,39 @@ db_option = click.option(
     "--db", "db_path", type=click.Path(path_type=Path), default=DEFAULT_DB,
     show_default=True, help="SQLite database to write.",
 )
+
+
+class DatabaseType(click.ParamType):
+    """A SQLite path, or a postgresql:// URL kept as it is (a Path would fold its //)."""
+
+    name = "PATH|URL"
+
+    def convert(self, value, param, ctx):
+        from quotekb.store.database import parse
+
+        return parse(value)
+
+
+build_db_option = click.option(
+    "--db", "db_path", type=DatabaseType(), default=DEFAULT_DB, show_default=True,
+    help="SQLite database to write, or a postgresql://user@host/dbname URL.",
+)
 read_db_option = click.option(
-    "--db", "db_path", type=click.Path(path_type=Path), default=DEFAULT_DB,
-    show_default=True, help="SQLite database to read (built by quotekb build).",
+    "--db", "db_path", type=DatabaseType(), default=DEFAULT_DB, show_default=True,
+    help="SQLite database (or postgresql:// URL) to read, built by quotekb build.",
 )
 
 
 @cli.command()
 @corpus_option
-@db_option
+@build_db_option
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes for parsing, tokenizing and extraction (0: one per CPU, 1: none).")
 @click.option("--full", is_flag=True, help="Rebuild every article, not only the changed ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--allow-warnings", is_flag=True,
               help="Build articles that quotekb check warns about (by default they are refused).")
-def build(corpus_dir: Path, db_path: Path, jobs: int, full: bool, quiet: bool, allow_warnings: bool) -> None:
+def build(corpus_dir: Path, db_path: Path | str, jobs: int, full: bool, quiet: bool, allow_warnings: bool) -> None:
     """Build the SQLite database from the corpus, atomically and incrementally.
 
     Only articles whose text or YAML changed are reprocessed; a change to a shared
@@ -70,17 +87,26 @@ def build(corpus_dir: Path, db_path: Path, jobs: int, full: bool, quiet: bool, a
     Example:
         quotekb build --corpus corpus --db db/quotekb.db --jobs 1
     """
-    from quotekb.store.build import build as run_build
+    from quotekb.store.database import is_url
 
+    if is_url(db_path):
+        from quotekb.store.postgres import display
+        from quotekb.store.postgres_build import build as run_build
+
+        shown = display(db_path)
+    else:
+        from quotekb.store.build import build as run_build
+
+        shown = db_path
     echo = (lambda _msg: None) if quiet else click.echo
     stats = run_build(corpus_dir, db_path, echo=echo, jobs=jobs, full=full, allow_warnings=allow_warnings)
     if quiet:
         return
     if stats.mode == "unchanged":
-        click.echo(f"{db_path} is up to date ({stats.seconds:.2f}s)")
+        click.echo(f"{shown} is up to date ({stats.seconds:.2f}s)")
         return
     counts = ", ".join(f"{name} {n:,}" for name, n in sorted(stats.counts.items()))
-    click.echo(f"built {db_path} ({stats.mode}) in {stats.seconds:.2f}s: {counts}")
+    click.echo(f"built {shown} ({stats.mode}) in {stats.seconds:.2f}s: {counts}")
 
 
 @cli.command()
@@ -136,6 +162,9 @@ def serve(corpus_dir: Path, db_path: Path, host: str, port: int, config_path: Pa
     from quotekb.publish.serve import default_workers, run, stale_reason
     from quotekb.store.build import build as run_build
 
+    if str(db_path).startswith(("postgresql:", "postgresql+psycopg:", "postgres:")):
+        raise InputError(None, "quotekb serve publishes SQLite, not a PostgreSQL URL",
+                         "build a SQLite snapshot of the same corpus (quotekb build --db db/quotekb.db) and serve that")
     _check_port(host, port)  # before anything is printed or built
     if db_path.suffix != ".db" or db_path.stem != "quotekb":
         # Datasette names the database after the file, and datasette.yaml configures "quotekb"
@@ -167,6 +196,38 @@ def _check_port(host: str, port: int) -> None:
         except OSError as error:
             raise InputError(None, f"cannot listen on {host}:{port} ({error.strerror or error})",
                              "stop the program using it or pass another --port") from None
+
+
+@cli.command()
+@read_db_option
+@click.option("--substring", is_flag=True, help="Match the characters exactly as written, no normalization.")
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
+              help="At most this many sentences (0: all).")
+@click.argument("query")
+def search(db_path: Path | str, substring: bool, limit: int, query: str) -> None:
+    """Find sentences by Sudachi-normalized terms, best first, on either engine.
+
+    Terms are ANDed, a "quoted phrase" must occur in order, and inflected forms
+    match their lemma (思う finds 思います). Prints one line per sentence:
+    document id, sentence position, speaker id and the text with matches in ⟦…⟧.
+
+    \b
+    Example:
+        quotekb search --db db/quotekb.db "電気"
+        quotekb search --db postgresql://localhost/quotekb --substring 太陽光
+    """
+    from quotekb.publish.export import connect_readonly
+    from quotekb.store.search import highlighted
+    from quotekb.store.search import search as run_search
+
+    conn = connect_readonly(db_path)
+    try:
+        hits = run_search(conn, query, limit=limit, substring=substring)
+    finally:
+        conn.close()
+    for hit in hits:
+        text = " ".join(highlighted(hit, query, substring).split())
+        click.echo(f"{hit.document_id}\t{hit.position}\t{hit.speaker_id or '-'}\t{text}")
 
 
 @cli.command()

@@ -1,12 +1,15 @@
 """Benchmarks, measured in one run: build speed and memory, rebuilds, Datasette latency.
 
     python scripts/bench.py [--quick] [--no-readme] [--readme PATH] [--profile] [--before REV]
+    python scripts/bench.py --scale [--no-readme]   # 10,000 articles, SQLite and PostgreSQL
 
 Prints a markdown table (metric | value | target | ok) and writes it into README.md
 between <!-- bench:start --> and <!-- bench:end --> (skipped with a warning when the
 markers are missing). --quick uses 100/20 synthetic articles instead of 1,000/100 and
 fewer requests (for tests). --profile also prints the 15 functions with the highest
-cumulative time of an in-process build of 100 synthetic articles.
+cumulative time of an in-process build of 100 synthetic articles. --scale runs only the
+scale table (scripts/bench_scale.py: 1,000 and 10,000 articles on both engines) and
+writes it between <!-- bench-scale:start --> and <!-- bench-scale:end -->.
 
 Every comparison is between numbers measured in this same run on this machine:
   - seed build: `quotekb build` in a subprocess vs its floor, a subprocess that imports
@@ -386,15 +389,15 @@ def environment(large: int) -> str:
             f"SudachiPy {version('sudachipy')}, Datasette {version('datasette')}.")
 
 
-def write_readme(body: str, readme: Path) -> None:
+def write_readme(body: str, readme: Path, section: str = SECTION) -> None:
     from readme_sections import replace_section
 
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""
-    if f"<!-- {SECTION}:start -->" not in text or f"<!-- {SECTION}:end -->" not in text:
-        log(f"warning: {readme} has no <!-- {SECTION}:start --> ... <!-- {SECTION}:end --> markers; not written")
+    if f"<!-- {section}:start -->" not in text or f"<!-- {section}:end -->" not in text:
+        log(f"warning: {readme} has no <!-- {section}:start --> ... <!-- {section}:end --> markers; not written")
         return
     try:
-        replace_section(SECTION, body, readme)
+        replace_section(section, body, readme)
     except SystemExit as error:  # replace_section reports missing markers this way
         log(f"warning: {error}; not written")
         return
@@ -410,7 +413,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="also build the large corpus with the code of this git revision, in the same run")
     parser.add_argument("--profile", action="store_true",
                         help="also print the top 15 cumulative functions of a 100-article in-process build")
+    parser.add_argument("--scale", action="store_true",
+                        help="only the scale run: 1,000 and 10,000 articles into SQLite and PostgreSQL")
     args = parser.parse_args(argv)
+    if args.scale:
+        return scale(args)
     large, small, requests = (100, 20, 30) if args.quick else (1000, 100, 200)
 
     started = time.perf_counter()
@@ -458,6 +465,29 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if not args.no_readme:
         write_readme(body, args.readme)
+    return 0
+
+
+def scale(args) -> int:
+    from bench_scale import bench_scale
+
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="quotekb-bench-scale-"))
+    rows: list[Row] = []
+    try:
+        small, large = (100, 400) if args.quick else (1000, 10000)
+        notes = bench_scale(work, rows, small=small, large=large, requests=30 if args.quick else 200)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    from importlib.metadata import version
+
+    body = (table(rows) + "\n\n" + notes + "\n\nMeasured by `python scripts/bench.py --scale` on "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+            f"psycopg {version('psycopg')}, SudachiPy {version('sudachipy')}, Datasette {version('datasette')}.")
+    print(body)
+    log(f"done in {time.perf_counter() - started:.0f} s")
+    if not args.no_readme:
+        write_readme(body, args.readme, "bench-scale")
     return 0
 
 

@@ -14,12 +14,18 @@ from importlib import resources
 from pathlib import Path
 
 from quotekb.errors import InputError
+from quotekb.store.database import is_url
 
 QUOTE_CONTEXT = 32  # characters of prefix/suffix in the TextQuoteSelector
 
 
-def connect_readonly(db_path: Path) -> sqlite3.Connection:
-    """Open a quotekb database read-only, or say in one line why it cannot be."""
+def connect_readonly(db_path: Path | str) -> sqlite3.Connection:
+    """Open a quotekb database read-only, or say in one line why it cannot be. A
+    postgresql:// URL gives a connection with the same execute() and rows."""
+    if is_url(db_path):
+        from quotekb.store.postgres import connect_readonly as connect_postgres
+
+        return connect_postgres(db_path)
     if not Path(db_path).is_file():
         raise InputError(db_path, "database not found", "run `quotekb build` first or pass --db")
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Boolean, Float, Integer
@@ -66,7 +65,7 @@ def _resource(table, descriptions: dict) -> dict:
     return resource
 
 
-def export_package(db_path: Path, out_dir: Path, metadata_path: Path) -> list[str]:
+def export_package(db_path: Path | str, out_dir: Path, metadata_path: Path) -> list[str]:
     connect_readonly(db_path).close()  # exists and is a quotekb database
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -78,7 +77,7 @@ def export_package(db_path: Path, out_dir: Path, metadata_path: Path) -> list[st
     tmp = out_dir.with_name(f".{out_dir.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = connect_readonly(db_path)  # a SQLite file or a postgresql:// URL
     resources = []
     try:
         for table in Base.metadata.sorted_tables:

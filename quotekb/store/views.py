@@ -1,6 +1,13 @@
-"""SQL views, declared once and (re)created at the end of every build."""
+"""SQL views, declared once and (re)created at the end of every build.
+
+One definition serves both engines: the views are written in SQL that SQLite and
+PostgreSQL both accept (every selected column grouped or aggregated, every derived
+table named), and views("postgresql") respells the few SQLite-only functions.
+"""
 
 from __future__ import annotations
+
+import re
 
 # Formal nouns (形式名詞) carry grammar, not content; they would top every list.
 FORMAL_NOUNS = ("こと", "物", "為", "所", "方", "訳", "筈", "様", "積もり", "内")
@@ -40,7 +47,7 @@ VIEWS: dict[str, str] = {
         FROM content_tokens c
         JOIN (SELECT speaker_id, count(*) AS words FROM content_tokens GROUP BY speaker_id) totals
           ON totals.speaker_id = c.speaker_id
-        GROUP BY c.speaker_id, c.normalized_form, c.pos
+        GROUP BY c.speaker_id, c.normalized_form, c.pos, totals.words
         ORDER BY c.speaker_id, occurrences DESC, c.normalized_form
     """,
     # One row per claim with everything a reader filters on; topics, analogies and
@@ -49,13 +56,13 @@ VIEWS: dict[str, str] = {
         SELECT c.id, sp.name AS speaker, c.text, c.kind, c.certainty,
                c.hedged, c.certain, c.has_number, sec.number AS section,
                (SELECT json_group_array(topic_id) FROM
-                  (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id)) AS topics,
+                  (SELECT topic_id FROM claim_topics WHERE claim_id = c.id ORDER BY topic_id) ct) AS topics,
                (SELECT json_group_array(analogy_id) FROM
                   (SELECT DISTINCT analogy_id FROM analogy_mentions
-                   WHERE sentence_id = c.sentence_id ORDER BY analogy_id)) AS analogies,
+                   WHERE sentence_id = c.sentence_id ORDER BY analogy_id) am) AS analogies,
                (SELECT json_group_array(name) FROM
                   (SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
-                   WHERE m.sentence_id = c.sentence_id ORDER BY e.name)) AS mentions,
+                   WHERE m.sentence_id = c.sentence_id ORDER BY e.name) me) AS mentions,
                at.name AS attributed_to_name, sec.title AS section_title, c.cues,
                c.document_id, c.speaker_id, c.attributed_to, c.sentence_id, c.turn_id, c.position,
                c.start, c."end"
@@ -75,7 +82,7 @@ VIEWS: dict[str, str] = {
         JOIN topics t ON t.id = ct.topic_id
         JOIN claims c ON c.id = ct.claim_id
         JOIN speakers sp ON sp.id = c.speaker_id
-        GROUP BY t.id, c.speaker_id
+        GROUP BY t.id, t.label_ja, t.label_en, c.speaker_id, sp.name
         ORDER BY t.id, claims DESC, c.speaker_id
     """,
     # Sentences with comparison wording that belong to no declared frame: where a
@@ -90,3 +97,23 @@ VIEWS: dict[str, str] = {
         ORDER BY s.document_id, s.position
     """,
 }
+
+# SQLite-only functions -> PostgreSQL. json_group_array over a sorted subquery (SQLite
+# 3.40 has no ORDER BY inside an aggregate) is array_agg sorted by the same column;
+# array_to_json writes no spaces, as json_group_array, and an empty group is [] on both.
+_POSTGRES = [
+    (re.compile(r"json_group_array\((\w+)\)"), r"coalesce(array_to_json(array_agg(\1 ORDER BY \1))::text, '[]')"),
+]
+
+
+def views(dialect: str = "sqlite") -> dict[str, str]:
+    """name -> SELECT for this SQL dialect, in creation order (a view may read the ones
+    before it)."""
+    if dialect != "postgresql":
+        return dict(VIEWS)
+    respelled = {}
+    for name, select in VIEWS.items():
+        for pattern, replacement in _POSTGRES:
+            select = pattern.sub(replacement, select)
+        respelled[name] = select
+    return respelled
