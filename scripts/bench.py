@@ -250,7 +250,7 @@ def median_run(runs: list[dict]) -> dict:
 
 
 def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small: int,
-                    repeats: int = 1, before: Path | None = None) -> tuple[Path, Path]:
+                    repeats: int = 1, before: list[tuple[str, Path]] = ()) -> tuple[Path, Path]:
     """`repeats` runs of the default build and of raw Sudachi on the large corpus, the
     median reported: on this machine one run of either swings by up to 10%."""
     corpora = {}
@@ -294,14 +294,19 @@ def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small
     rows.append(Row(f"full build, one process, vs the peer ({large:,} articles, wall, same run)",
                     f"{fmt_s(one['wall'])} vs {fmt_s(peer['wall'])} = {versus_peer:.2f}x the peer's throughput",
                     ">= 0.8x", versus_peer >= 0.8))
-    if before is not None:
-        log(f"builds of {large} synthetic articles with the code before (--before)")
-        old_one = child_build(corpora[large], paths.db("before-one"), 1, before)
-        old_parallel = child_build(corpora[large], paths.db("before-parallel"), cores, before)
-        rows.append(Row(f"before -> after, {large:,} articles, one process (wall, same run)",
+    for rev, code in before:
+        # that revision's own corpus files: its schemas may not read today's YAML
+        log(f"builds of {large} synthetic articles with the code of {rev} (--before)")
+        old_corpus = work / f"syn{large}-{code.name}"
+        make_corpus(old_corpus, large, seed=0, source=code / "corpus")
+        old_one = child_build(old_corpus, paths.db("before-one"), 1, code)
+        old_parallel = child_build(old_corpus, paths.db("before-parallel"), cores, code)
+        rows.append(Row(f"{rev} -> this code, {large:,} articles, one process (wall, same run)",
                         f"{fmt_s(old_one['wall'])} -> {fmt_s(one['wall'])}"))
-        rows.append(Row(f"before -> after, {large:,} articles, all {cores} cores (wall, same run)",
-                        f"{fmt_s(old_parallel['wall'])} -> {fmt_s(parallel['wall'])}"))
+        rows.append(Row(f"{rev} -> this code, {large:,} articles, all {cores} cores (wall, same run)",
+                        f"{fmt_s(old_parallel['wall'])} -> {fmt_s(parallel['wall'])} "
+                        f"({old_one['wall'] / old_parallel['wall']:.2f}x -> {one['wall'] / parallel['wall']:.2f}x "
+                        "its own one-process speed)"))
     ratio = results[large]["rss_mib"] / results[small]["rss_mib"]
     rows.append(Row(f"peak RSS, one-process build of {large:,} vs {small:,} articles (fresh processes)",
                     f"{results[large]['rss_mib']:.0f} MiB vs {results[small]['rss_mib']:.0f} MiB = {ratio:.2f}x",
@@ -409,8 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="100/20 articles and fewer requests (for tests)")
     parser.add_argument("--no-readme", action="store_true", help="do not write the table into README.md")
     parser.add_argument("--readme", type=Path, default=README, help="README to write the table into")
-    parser.add_argument("--before", metavar="REV",
-                        help="also build the large corpus with the code of this git revision, in the same run")
+    parser.add_argument("--before", metavar="REV", action="append", default=[],
+                        help="also build the large corpus with the code of this git revision, in the same run, "
+                             "from a synthetic corpus made from that revision's corpus/ (repeatable)")
     parser.add_argument("--profile", action="store_true",
                         help="also print the top 15 cumulative functions of a 100-article in-process build")
     parser.add_argument("--scale", action="store_true",
@@ -441,11 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         guarded("seed build vs floor", bench_seed_cli, work, paths, rows)
         guarded("seed build with/without tokens", bench_seed_tokens, paths, rows)
-        before = None
+        before = []
         if args.before:
             from compare_builds import extract_revision
 
-            before = extract_revision(args.before, work / "before-code")
+            before = [(rev, extract_revision(rev, work / f"before-code-{i}")) for i, rev in enumerate(args.before)]
         built = guarded("synthetic corpus builds", bench_synthetic, work, paths, rows, large, small,
                         1 if args.quick else 3, before)
         if built:
