@@ -49,6 +49,7 @@ from quotekb.store.writer import (
     TABLE_ORDER,
     VIRTUAL,
     Rebaser,
+    document_owners,
     pack,
 )
 
@@ -120,19 +121,7 @@ def _deletions() -> list[str]:
     """DELETE statements (one %s: the document id) removing one document's rows,
     children first. A table is a document's when it has a document_id column or a
     foreign key into such a table; the others (speakers, topics, entities) are shared."""
-    owner: dict[str, str] = {"documents": "id = %s"}
-    for name in TABLE_ORDER:
-        if name in VIRTUAL or name in owner:
-            continue
-        table = Base.metadata.tables[name]
-        if "document_id" in table.columns:
-            owner[name] = "document_id = %s"
-            continue
-        for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
-            parent = fk.column.table.name
-            if parent in owner and fk.column.name == "id":
-                owner[name] = f"{fk.parent.name} IN (SELECT id FROM {parent} WHERE {owner[parent]})"
-                break
+    owner = document_owners("%s")
     statements = []
     for name in reversed(TABLE_ORDER):
         if name in VIRTUAL:

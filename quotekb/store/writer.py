@@ -240,24 +240,31 @@ def drop_unused_lexemes(conn: Connection) -> None:
     conn.exec_driver_sql("DELETE FROM lexemes WHERE id NOT IN (SELECT lexeme_id FROM morphemes)")
 
 
-def _deletions() -> list[tuple[str, int]]:
-    """DELETE statements that remove one document's rows, children first (the
-    reverse of the insert order), each with how many times it takes the document id.
-    A table is a document's when it has a document_id column or a foreign key into
-    such a table; the others (speakers, topics, entities) are shared."""
-    owner: dict[str, str] = {"documents": "id = ?"}
+def document_owners(param: str = "?") -> dict[str, str]:
+    """For each table holding a document's rows, the WHERE condition that selects one
+    document's (with `param` as the placeholder of its id). A table is a document's when
+    it has a document_id column or a foreign key into such a table; the others
+    (speakers, topics, entities) are shared. Both engines' deletions use it."""
+    owner: dict[str, str] = {"documents": f"id = {param}"}
     for name in TABLE_ORDER:
         if name in VIRTUAL or name in owner:
             continue
         table = Base.metadata.tables[name]
         if "document_id" in table.columns:
-            owner[name] = "document_id = ?"
+            owner[name] = f"document_id = {param}"
             continue
         for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
             parent = fk.column.table.name
             if parent in owner and fk.column.name == "id":
                 owner[name] = f"{fk.parent.name} IN (SELECT id FROM {parent} WHERE {owner[parent]})"
                 break
+    return owner
+
+
+def _deletions() -> list[tuple[str, int]]:
+    """DELETE statements that remove one document's rows, children first (the
+    reverse of the insert order), each with how many times it takes the document id."""
+    owner = document_owners("?")
     statements = []
     for name in reversed(TABLE_ORDER):
         if name in VIRTUAL:
