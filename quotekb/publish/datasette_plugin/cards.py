@@ -48,6 +48,11 @@ def cue_parts(text: str, cues: dict, tokens: list[dict] = (), offset: int = 0) -
     return parts
 
 
+# who a claim is shown as when its sentence has no speaker (news narration with no byline)
+NOBODY = {"id": None, "name": "（記者名なし）", "name_en": "no named writer", "reading": None, "role": None,
+          "affiliation": None}
+
+
 def _bibtex(claim: dict, speaker: dict, doc: dict, author: dict | None, url: str) -> str:
     def esc(value: str) -> str:
         return value.replace("{", "\\{").replace("}", "\\}")
@@ -55,10 +60,10 @@ def _bibtex(claim: dict, speaker: dict, doc: dict, author: dict | None, url: str
     fields = [
         ("author", speaker["name_en"] or speaker["name"]),
         ("title", f"「{claim['text']}」"),
-        ("booktitle", doc["title"]),
+        ("booktitle", doc["title"] or ""),
         ("publisher", doc["publisher"] or ""),
-        ("date", doc["published_on"]),
-        ("year", doc["published_on"][:4]),
+        ("date", doc["published_on"] or ""),
+        ("year", (doc["published_on"] or "")[:4]),
         ("url", url),
         ("note", f"quotekb claim {claim['id']}, characters {claim['start']}-{claim['end']} "
                  f"of document {doc['id']} (sha256 {doc['sha256'][:12]})"),
@@ -71,7 +76,8 @@ def claim_card(conn: sqlite3.Connection, claim_id: str, base_url: str = "") -> d
     claim = one(conn, f"SELECT c.*, {certainty_expr(conn)} AS certainty FROM claims c WHERE c.id = ?", (claim_id,))
     if claim is None:
         return None
-    speaker = one(conn, "SELECT * FROM speakers WHERE id = ?", (claim["speaker_id"],))
+    # a news article without a named writer: its narration is nobody's
+    speaker = one(conn, "SELECT * FROM speakers WHERE id = ?", (claim["speaker_id"],)) or NOBODY
     attributed = None
     if claim["attributed_to"] != claim["speaker_id"]:
         attributed = one(conn, "SELECT * FROM speakers WHERE id = ?", (claim["attributed_to"],))
@@ -82,7 +88,7 @@ def claim_card(conn: sqlite3.Connection, claim_id: str, base_url: str = "") -> d
     turn_kind = conn.execute("SELECT kind FROM turns WHERE id = ?", (claim["turn_id"],)).fetchone()[0]
     context = rows(conn, """
         SELECT s.id, s.position, s.kind, s.text, s.speaker_id, sp.name AS speaker, c.id AS claim_id
-        FROM sentences s JOIN speakers sp ON sp.id = s.speaker_id LEFT JOIN claims c ON c.sentence_id = s.id
+        FROM sentences s LEFT JOIN speakers sp ON sp.id = s.speaker_id LEFT JOIN claims c ON c.sentence_id = s.id
         WHERE s.document_id = ? AND s.position BETWEEN ? AND ? AND s.id != ?
         ORDER BY s.position""",
         (claim["document_id"], claim["position"] - CONTEXT_SENTENCES, claim["position"] + CONTEXT_SENTENCES,
@@ -116,7 +122,8 @@ def claim_card(conn: sqlite3.Connection, claim_id: str, base_url: str = "") -> d
         who += f", reporting {attributed['name']}"
     where = f", section {section['number']} 「{section['title']}」" if section else ""
     by = f"{author['name']}, " if author and author["id"] != speaker["id"] else ""
-    plain = (f"{who}: 「{claim['text']}」 In {by}{doc['title']}, {doc['publisher'] or ''}, {doc['published_on']}"
+    plain = (f"{who}: 「{claim['text']}」 In {by}{doc['title'] or ''}, {doc['publisher'] or ''}, "
+             f"{doc['published_on'] or 'n.d.'}"
              f"{where}. {url} (quotekb {claim['id']}, characters {start}-{end})")
     return {
         "claim": claim, "speaker": speaker, "attributed": attributed, "document": doc, "author": author,

@@ -91,7 +91,8 @@ def load(conn: sqlite3.Connection, document_id: str) -> dict | None:
             "id": s["id"], "kind": s["kind"], "speaker_id": s["speaker_id"], "claim": claim,
             "topics": s_topics, "frames": frames.get(s["id"], []),
             "filter": {
-                "speakers": " ".join(sorted(who)),
+                # NULL speakers (news narration, a quote nobody is named for) filter as nobody
+                "speakers": " ".join(sorted(w for w in who if w)),
                 "topics": " ".join(t["id"] for t in s_topics),
                 "kind": claim["kind"] if claim else "none",
                 "certainty": claim["certainty"] if claim else "none",
@@ -148,8 +149,8 @@ def load(conn: sqlite3.Connection, document_id: str) -> dict | None:
                      "lines": [] if kind == "section_number" else [seg["text"]], "section": section}
         blocks.append(block)
 
-    used_speakers = sorted({s["speaker_id"] for s in sentences} | {c["attributed_to"] for c in claims.values()},
-                           key=lambda sid: speakers[sid]["name_en"] or sid)
+    used = {s["speaker_id"] for s in sentences} | {c["attributed_to"] for c in claims.values()}
+    used_speakers = sorted((sid for sid in used if sid), key=lambda sid: speakers[sid]["name_en"] or sid)
     used_topics = sorted({t["id"]: t for ts in topics.values() for t in ts}.values(), key=lambda t: t["id"])
     return {
         "document": doc,
