@@ -111,26 +111,33 @@ def wall(argv: list[str], **kwargs) -> float:
     return time.perf_counter() - started
 
 
+def run_child(argv: list[str], cwd: Path, what: str, env: dict | None = None) -> tuple[dict, object]:
+    """Run argv, read the last JSON line it prints (other lines, e.g. py-spy's, are
+    skipped), add its wall seconds; also return its rusage from wait4, which gives this
+    child's own (RUSAGE_CHILDREN would be the max over all children)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    out = process.stdout.read()
+    process.stdout.close()
+    _pid, status, rusage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{what} failed with status {code}")
+    result = json.loads([line for line in out.decode().splitlines() if line.startswith("{")][-1])
+    result["wall"] = elapsed
+    return result, rusage
+
+
 def child_build(corpus: Path, db: Path, jobs: int = 1, code: Path | None = None) -> dict:
     """Build in a fresh interpreter; returns its BuildStats, wall seconds and peak RSS
     (MiB, of the building process itself: with jobs > 1, of the parent that merges).
     `code`: a directory holding another version of the package (see --before)."""
-    started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(code)} if code else None
     source = CHILD_BUILD if code is None or (code / "quotekb" / "store").is_dir() else \
         CHILD_BUILD.replace("quotekb.store.build", "quotekb.build")  # the flat layout before the subpackages
-    process = subprocess.Popen([sys.executable, "-c", source, str(corpus), str(db), str(jobs)],
-                               cwd=code or REPO, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
-    out = process.stdout.read()
-    process.stdout.close()
-    # wait4 gives this child's own rusage (RUSAGE_CHILDREN would be the max over all children)
-    _pid, status, rusage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        raise RuntimeError(f"build of {corpus} failed with status {process.returncode}")
-    result = json.loads(out.decode().strip().splitlines()[-1])
-    result["wall"] = elapsed
+    result, rusage = run_child([sys.executable, "-c", source, str(corpus), str(db), str(jobs)],
+                               cwd=code or REPO, env=env, what=f"build of {corpus}")
     result["rss_mib"] = rusage.ru_maxrss / 1024  # Linux: KiB
     return result
 

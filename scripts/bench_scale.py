@@ -19,7 +19,6 @@ PostgreSQL is the server QUOTEKB_BENCH_POSTGRES_URL names, else a throwaway clus
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -36,7 +35,7 @@ REPO = SCRIPTS.parent
 sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
-from bench import Row, fmt_s, log  # noqa: E402
+from bench import Row, fmt_s, log, run_child  # noqa: E402
 from loadtest import SEARCH_WORDS, facet_path, percentile, serve  # noqa: E402
 from synth_corpus import make_corpus  # noqa: E402
 
@@ -81,18 +80,7 @@ def rss_build(corpus: Path, db: str, jobs: int, profile: Path | None = None) -> 
     if profile is not None:
         argv = [py_spy(), "record", "--nonblocking", "--subprocesses", "-r", "25", "-f", "raw",
                 "-o", str(profile), "--", *argv]
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    out = process.stdout.read()
-    process.stdout.close()
-    _pid, status, rusage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        raise RuntimeError(f"build into {db} failed with status {process.returncode}")
-    # py-spy prints lines of its own
-    result = json.loads([line for line in out.decode().splitlines() if line.startswith("{")][-1])
-    result["wall"] = elapsed
+    result, rusage = run_child(argv, cwd=REPO, what=f"build into {db}")
     result["rss_mib"] = rusage.ru_maxrss / 1024
     result["cpu"] = rusage.ru_utime + rusage.ru_stime
     return result
