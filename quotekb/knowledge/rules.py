@@ -261,7 +261,8 @@ class CueCategory:
         def allowed(start: int, end: int) -> bool:  # a span of the folded text
             return allowed_original(*view.original_span(start, end))
 
-        hits: list[tuple[int, str]] = []
+        # (original start, end, the cue word, 0 if it is a string of the text, 1 a lemma)
+        hits: list[tuple[int, int, str, int]] = []
         if self.lemma_set and not self.lemma_set.isdisjoint(view.form_set):
             for i, form in enumerate(view.forms):
                 if form not in self.lemma_set:
@@ -270,7 +271,7 @@ class CueCategory:
                 if wanted and not _pos_fits(view, i, *wanted):
                     continue
                 if allowed_original(*view.spans[i]):
-                    hits.append((view.spans[i][0], form))
+                    hits.append((*view.spans[i], form, 1))
         for seq in self.lemma_sequences:
             if seq[0] not in view.form_set:
                 continue
@@ -278,7 +279,7 @@ class CueCategory:
             while i >= 0:
                 start, end = view.spans[i][0], view.spans[i + len(seq) - 1][1]
                 if allowed_original(start, end):
-                    hits.append((start, "".join(seq) if _is_cjk(seq) else " ".join(seq)))
+                    hits.append((start, end, "".join(seq) if _is_cjk(seq) else " ".join(seq), 1))
                     break
                 i = find_sequence(view.forms, seq, i + 1)
         for surface, head in self.surface_heads:
@@ -286,26 +287,33 @@ class CueCategory:
                 continue
             span = _gapped(text, surface, allowed)
             if span is not None:
-                hits.append((view.original_span(*span)[0], surface))
+                hits.append((*view.original_span(*span), surface, 0))
         stripped = text.rstrip()
         # one C-level test for all of them first: most sentences end and start otherwise
         if self.final_surfaces and stripped.endswith(self.final_surfaces):
             for surface in self.final_surfaces:
                 if stripped.endswith(surface) and allowed(len(stripped) - len(surface), len(stripped)):
-                    hits.append((view.original_span(len(stripped) - len(surface), len(stripped))[0], surface))
+                    hits.append((*view.original_span(len(stripped) - len(surface), len(stripped)), surface, 0))
         if view.first_in_turn and self.turn_initial_surfaces and text.startswith(self.turn_initial_surfaces):
             for surface in self.turn_initial_surfaces:
                 if text.startswith(surface) and allowed(0, len(surface)):
-                    hits.append((0, surface))
+                    hits.append((*view.original_span(0, len(surface)), surface, 0))
         if self.sentence_initial_surfaces and text.startswith(self.sentence_initial_surfaces):
             for surface in self.sentence_initial_surfaces:
                 if text.startswith(surface) and allowed(0, len(surface)):
-                    hits.append((0, surface))
+                    hits.append((*view.original_span(0, len(surface)), surface, 0))
         if not hits:
             return []
+        # one word per place in the sentence: a surface and a lemma of the same
+        # occurrence (間違いなく, 間違い無い) are one cue. At a start, a string of the
+        # text wins (readers find it as written), then the longest.
         seen: dict[str, int] = {}
-        for position, word in sorted(hits):
-            seen.setdefault(word, position)
+        covered = 0
+        for start, end, word, _lemma in sorted(hits, key=lambda h: (h[0], h[3], h[0] - h[1])):
+            if start < covered:
+                continue
+            covered = end
+            seen.setdefault(word, start)
         return list(seen)
 
 

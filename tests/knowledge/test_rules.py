@@ -31,7 +31,7 @@ def view(text: str, first_in_turn: bool = False) -> SentenceView:
 
 CUES = [
     # (category, sentence, first in turn, a cue word expected among the found ones)
-    ("question", "来年の予算はどうなりますか", False, "か"),
+    ("question", "来年の予算はどうなりますか", False, "ますか"),
     ("question", "理由を教えてください。", False, "教えてください"),
     ("hedge", "来年は雨が多いかもしれません。", False, "かもしれ"),
     ("hedge", "それは正しいと思います。", False, "と思い"),
@@ -40,7 +40,7 @@ CUES = [
     ("prediction", "将来、価格は下がるだろう。", False, "将来"),
     ("conditional", "雨が降れば、試合は中止です。", False, "れば"),
     ("normative", "政府はもっと投資すべきです。", False, "べき"),
-    ("response", "はい、その通りです。", True, "はい"),
+    ("response", "はい、その通りです。", True, "はい、"),
     ("stance_agree", "その意見に同意します。", False, "同意します"),
     ("stance_partial", "ある程度は正しいと言えます。", False, "ある程度"),
     ("stance_disagree", "その見方には同意できません。", False, "同意できません"),
@@ -92,6 +92,26 @@ NEGATIVE = [
 @pytest.mark.parametrize("category, text", NEGATIVE)
 def test_excluded_cues_do_not_fire(knowledge, category, text):
     assert knowledge.cues[category].find(view(text)) == []
+
+
+ONE_PER_PLACE = [
+    # (category, sentence, the one cue word expected): each sentence has one cue that the
+    # rules find both as a string of the text and as a lemma (or a longer and a shorter
+    # string); the card and the export list it once, as written
+    ("certainty", "それは間違いなく正しい。", ["間違いなく"]),
+    ("hedge", "おそらく来年は晴れる。", ["おそらく"]),
+    ("hedge", "それは正しいと思います。", ["と思い"]),
+    ("conditional", "雨が降れば、試合は中止です。", ["れば"]),
+    ("response", "はい、結構です。", ["はい、"]),
+    # two places, two cue words
+    ("response", "はい、その通りです。", ["はい、", "その通りです"]),
+    ("hedge", "おそらく雨だと思います。", ["おそらく", "と思い"]),
+]
+
+
+@pytest.mark.parametrize("category, text, expected", ONE_PER_PLACE)
+def test_one_cue_word_per_place(knowledge, category, text, expected):
+    assert knowledge.cues[category].find(view(text, first_in_turn=True)) == expected
 
 
 def test_every_cue_category_has_a_synthetic_example(knowledge):
