@@ -263,7 +263,11 @@ class Classifier:
                 return None
             ids = self.resolver.exact(name)
             if not ids:
-                return None
+                # names nobody: 田中――… among the article's 山田――… labels is a speaker the
+                # registry lacks, そして――… is narration (the parser decides from the article)
+                if len(name) > 12:
+                    return None
+                return Start("label-dash", "speaker", ids, name, end, end, "none", alone=alone)
             return Start("label-dash", "speaker", ids, name, end, end, "name", alone=alone)
         if sep and not alone:  # spaces, then text
             if not (self._on("label-space") or self._on("label-colon") and self._declared(name)):

@@ -417,7 +417,8 @@ class _Parser:
         refused: taken as text, its words would go to whoever spoke before."""
         resolved = [m for m in marks if m is not None and m.speaker_ids and m.role == "speaker"]
         used = {(m.layout, m.bare) for m in resolved}
-        starts = Counter(m.label for m in marks if m is not None and not m.speaker_ids and m.layout == "label-space")
+        starts = Counter(m.label for m in marks if m is not None and not m.speaker_ids
+                         and m.layout in ("label-space", "label-dash"))
         for i, m in enumerate(marks):
             if m is None or m.speaker_ids or m.role != "speaker":
                 continue
@@ -436,6 +437,12 @@ class _Parser:
                 reason = "the article's labels are names alone on their lines"
             elif m.layout == "label-space" and ("label-space", False) in used and starts[m.label] >= 2:
                 reason = f"it starts {starts[m.label]} lines like the article's labels"
+            elif m.layout == "label-dash" and ("label-dash", False) in used and (
+                    strip_title(m.label) != m.label or starts[m.label] >= 2):
+                # a name with an honorific or title before the dash (Ｄさん――), or a word that
+                # opens several lines like the labels: a speaker, never そして――
+                reason = ("the article's labels are names before a dash" if starts[m.label] < 2 else
+                          f"it starts {starts[m.label]} lines like the article's labels")
             elif m.layout == "press" and ("press", False) in used:
                 reason = "the article's answers are written this way"
             if reason:

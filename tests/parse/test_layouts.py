@@ -39,6 +39,9 @@ CASES = {
     "L4 name ── text and name――text": (
         "山田 ── 質問です。\n佐藤――答えです。\n", {},
         [("yamada", "質問です。"), ("sato", "答えです。")]),
+    "L4 a word before a dash, once and without a title, is the speaker's text": (
+        "山田――質問です。\n佐藤――答えです。\nそして――続きです。\n", {},
+        [("yamada", "質問です。"), ("sato", "答えです。\nそして――続きです。")]),
     "L5 【name】 inline and alone": (
         "【山田】質問です。\n【佐藤】\n答えです。\n", {},
         [("yamada", "質問です。"), ("sato", "答えです。")]),
@@ -167,6 +170,9 @@ def test_boilerplate_before_the_title_and_a_title_only_in_the_metadata(tmp_path)
     ("（山田）質問です。\n（佐藤）\n答えです。\n（田中）\n別の人です。\n", {}, "'田中' looks like a speaker label"),
     ("田中花子さん（以下、田中）：別の人です。\n山田: 質問です。\n", {}, "looks like a speaker label but names nobody"),
     ("――質問です。\n山田社長「答えです」\n――次は\n田中部長「別の人です」\n", PRESS, "'田中部長' looks like a speaker label"),
+    ("山田――質問です。\n佐藤――答えです。\n田中部長――別の人です。\n", {}, "'田中部長' looks like a speaker label"),
+    ("山田 ── 質問です。\n田中 ── 別の人です。\n佐藤 ── 答えです。\n田中 ── また別の人です。\n", {},
+     "'田中' looks like a speaker label (it starts 2 lines"),
     ("山田: 質問です。 佐藤: 答えです。 田中: 別の人です。\n", {}, "'田中' inside the line looks like a speaker label"),
     # without an interviewer a dash before any turn is narration: then there are no turns
     ("――質問です。\n答えです。\n", {"interviewee": "sato"}, "no speaker turns recognised"),

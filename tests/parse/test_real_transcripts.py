@@ -33,10 +33,10 @@ def matches(got, exp) -> bool:
 
 
 def test_the_fixture_set_is_there():
-    # the layouts of the issue, by the README's codes; L4 (名前――text) was not found on a real page
+    # the layouts of the issue, by the README's codes, each on at least one real page
     assert len(SLUGS) >= 10
     layouts = {code for slug in SLUGS for code in expected(slug)["layouts"]}
-    assert layouts >= {f"L{n}" for n in range(1, 15)} - {"L4"}
+    assert layouts >= {f"L{n}" for n in range(1, 15)}
 
 
 @pytest.mark.parametrize("slug", SLUGS)
