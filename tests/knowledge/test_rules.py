@@ -54,6 +54,13 @@ CUES = [
     ("predicate_tail", "そうなると思う。", False, "思う"),
     ("stative_predicate", "その町には駅が有る。", False, "有る"),
     ("topic_anaphora", "これは長く続いてきた。", False, "此れ"),
+    ("answer_outline", "この質問は二つに分けることができます。", False, "に分けることができます"),
+    ("signpost_continuation", "一つは短期の場合、もう一つは長期の場合です。", False, "一つは"),
+    ("signpost_continuation", "それは重要だと思うからです。", False, "からです。"),
+    ("retort_echo_ignored", "そういうことです。", False, "こと"),
+    ("habitual", "私たちは基本的に毎週集めます。", False, "基本的に"),
+    ("conclusion", "つまり、費用の問題だということになります。", False, "ということになります"),
+    ("noun_complement", "需要も増えるという経験則を指します。", False, "という経験則"),
     # reported speech (knowledge/quotes.py reads these surfaces)
     ("quote_verbs", "「謝りたい」と陳謝した。", False, "陳謝"),
     ("quote_passive", "「本当か」と問われると黙った。", False, "問われ"),
@@ -86,6 +93,8 @@ NEGATIVE = [
     ("response", "そうですね、はい。"),  # not first in its turn, and not opening the sentence
     ("reporting", "山田氏は経済について語った。"),  # what was talked about, not whose view
     ("topic_anaphora", "それとも別の道がありますか。"),  # a conjunction, not a reference
+    ("habitual", "それは非常に高いです。"),  # 非常に is "very", not 常に "always"
+    ("conclusion", "そういうことになると彼は困ります。"),  # not the main predicate
 ]
 
 
