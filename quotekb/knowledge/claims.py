@@ -108,7 +108,7 @@ def classify(view: SentenceView, cues: dict[str, CueCategory], answers: bool, af
         found["response"] = [f"(retort: {word})" for word in echoed]
     if found["conditional"] and inside_complement(view, found["conditional"], cues["noun_complement"].find(view)):
         found["conditional"] = []
-    if not found["prediction"] and not cues["habitual"].find(view) and not cues["conclusion"].find(view):
+    if not found["prediction"] and not cues["conclusion"].find(view):
         verb = future_predicate(view, cues)
         found["prediction"] = [f"(non-past event: {verb})"] if verb else []
     kind = next((k for k in KIND_ORDER if found[k]), "assertion")

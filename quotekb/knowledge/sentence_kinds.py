@@ -15,6 +15,11 @@
   clause (…て, …ば) added after a sentence of the same turn (…してからだと思います。
   意志を確認してということも含めて), which continues that sentence. Turn-initial, the
   same ending is a complete retort (一度目も二度目もなくて。);
+- quotation: a whole sentence in 「」 inside a longer turn that opens with an
+  interjection: speech the speaker acts out or imagines (「おい、私は…モデルを作成し
+  た。」), not the speaker's own assertion. A bracketed sentence without one is the
+  interviewee's words quoted by the writer (「国債の多くは日銀が…」), and a press
+  layout's 「…」 around a whole answer is the turn itself: both stay statements;
 - heading: a headline that reports nobody's view: no person's name or alias in it and
   no quote with a speaker (a headline with ceo: or トヨタ社長「…」 stays a statement);
 - statement: everything else; only statements become claims.
@@ -88,6 +93,10 @@ def turn_kinds(turns: list[list[dict]], views: dict[int, SentenceView], cues: di
 
 def continuations(sentences: list[dict], views: dict[int, SentenceView], cues: dict[str, CueCategory]) -> None:
     """Sentences that only continue the one before them in the turn."""
+    if len(sentences) > 1:
+        for s in sentences:
+            if s["kind"] == "statement" and voiced(s["text"], views[s["id"]]):
+                s["kind"] = "quotation"
     for before, s in zip(sentences, sentences[1:], strict=False):
         if s["kind"] != "statement":
             continue
@@ -96,6 +105,14 @@ def continuations(sentences: list[dict], views: dict[int, SentenceView], cues: d
             s["kind"] = "fragment"
         elif before["kind"] == "discourse" and cues["signpost_continuation"].find(view):
             s["kind"] = "discourse"
+
+
+def voiced(text: str, view: SentenceView) -> bool:
+    """The sentence is one bracketed quotation (it opens with 「 and its first 」 ends
+    it) whose first word is an interjection (おい, ねえ, ほら): acted-out speech."""
+    body = text.strip().rstrip("。")
+    return (body.startswith("「") and body.find("」") == len(body) - 1
+            and bool(view.form_pos) and view.form_pos[0].startswith("感動詞"))
 
 
 def headings(sentences: list[dict], turns: dict[int, dict], names: dict[str, str], quotes: list[dict]) -> None:

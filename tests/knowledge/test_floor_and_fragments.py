@@ -207,7 +207,7 @@ def test_real_retorts_are_responses(gold, text):
     assert expected["kind"] == program["kind"] == "response"
 
 
-# --- kinds: present readings of a non-past verb, conditions inside a complement -------
+# --- kinds: a conclusion is no prediction, conditions inside a complement ----------
 
 KINDS_BODY = """見出しの一行
 
@@ -225,7 +225,7 @@ KINDS_BODY = """見出しの一行
 
 佐藤花子:
 
-市場は大きいです。私たちは基本的に毎週データを集めます。工場は来月止まります。つまり、費用の問題だということになります。価格が下がると、需要も増えるという経験則を指します。価格が下がると、需要は増えます。
+市場は大きいです。工場は来月止まります。つまり、費用の問題だということになります。価格が下がると、需要も増えるという経験則を指します。価格が下がると、需要は増えます。「ねえ、もっと安くして。」「価格はもう十分に安い。」
 """
 
 
@@ -242,9 +242,8 @@ def kinds(tmp_path_factory):
     return rows
 
 
-def test_a_habit_and_a_conclusion_are_no_predictions(kinds):
-    assert claim(kinds, "私たちは基本的に毎週データを集めます。")["kind"] == "assertion"
-    assert claim(kinds, "工場は来月止まります。")["kind"] == "prediction"  # the same verb form, no habit
+def test_a_conclusion_is_no_prediction(kinds):
+    assert claim(kinds, "工場は来月止まります。")["kind"] == "prediction"  # a non-past event verb
     assert claim(kinds, "つまり、費用の問題だということになります。")["kind"] == "assertion"
 
 
@@ -254,12 +253,25 @@ def test_a_condition_inside_a_complement_clause_governs_nothing(kinds):
 
 
 @pytest.mark.parametrize("text, kind", [
-    ("私たちは基本的にビジネスでも同様のことを観察します。", "assertion"),
     ("したがって、最終的には、スケーリングの法則が存続するかどうかということになります。", "assertion"),
     ("スケーリングの法則は主に、データとコンピューティング能力が増加すると、モデルの機能も増加するという事実を指します。", "assertion"),
-    # the adverb 非常に is no habit: the non-past event stays a prediction where the gold says so
+    # a non-past event verb with neither stays a prediction
     ("利益はこれらすべての場所に流れ込みます。", "prediction"),
 ])
-def test_real_present_readings_and_complements(gold, text, kind):
+def test_real_conclusions_and_complements(gold, text, kind):
     expected, program = real(gold, text)
     assert expected["kind"] == program["kind"] == kind
+
+
+# --- acted-out speech ---------------------------------------------------------------
+
+def test_a_bracketed_sentence_opening_with_an_interjection_is_acted_out(kinds):
+    acted = sentence(kinds, "「ねえ、もっと安くして。」")
+    assert acted["kind"] == "quotation" and claim(kinds, acted["text"]) is None
+    # without an interjection a bracketed sentence is someone's words quoted: a claim
+    assert sentence(kinds, "「価格はもう十分に安い。」")["kind"] == "statement"
+
+
+def test_a_real_imagined_speech_is_not_a_claim(gold):
+    expected, program = real(gold, "「おい、私はプログラミングが得意なモデルを作成し、あなたはクリエイティブ ライティングが得意なモデルを作成し、第三者はエンターテイメントが得意なモデルを作成した。」")
+    assert expected["is_claim"] is program["is_claim"] is False

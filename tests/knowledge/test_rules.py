@@ -58,7 +58,6 @@ CUES = [
     ("signpost_continuation", "一つは短期の場合、もう一つは長期の場合です。", False, "一つは"),
     ("signpost_continuation", "それは重要だと思うからです。", False, "からです。"),
     ("retort_echo_ignored", "そういうことです。", False, "こと"),
-    ("habitual", "私たちは基本的に毎週集めます。", False, "基本的に"),
     ("conclusion", "つまり、費用の問題だということになります。", False, "ということになります"),
     ("noun_complement", "需要も増えるという経験則を指します。", False, "という経験則"),
     # reported speech (knowledge/quotes.py reads these surfaces)
@@ -93,7 +92,6 @@ NEGATIVE = [
     ("response", "そうですね、はい。"),  # not first in its turn, and not opening the sentence
     ("reporting", "山田氏は経済について語った。"),  # what was talked about, not whose view
     ("topic_anaphora", "それとも別の道がありますか。"),  # a conjunction, not a reference
-    ("habitual", "それは非常に高いです。"),  # 非常に is "very", not 常に "always"
     ("conclusion", "そういうことになると彼は困ります。"),  # not the main predicate
 ]
 
