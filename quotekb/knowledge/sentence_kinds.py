@@ -5,7 +5,9 @@
   another speaker answers next);
 - rhetorical: a question the speaker answers at once: in a turn that itself answers a
   question, any question (or run of questions) a statement follows; elsewhere a
-  why-question (cues.yaml self_answered) right before a statement;
+  why-question (cues.yaml self_answered) right before a statement; a plain …のか that
+  ends a turn the next speaker does not answer (no statement in their turn: only floor
+  management, fragments, questions of their own), a challenge (cues.yaml challenge);
 - discourse: signposting, discourse management, courtesies (cues.yaml discourse, in
   the main predicate): これは 2 つに分けることができます, ありがとうございました; and a
   sentence that only completes the signpost before it (signpost_continuation: the
@@ -88,6 +90,10 @@ def turn_kinds(turns: list[list[dict]], views: dict[int, SentenceView], cues: di
                 continue
             if answers or (sentences[i + 1]["kind"] != "question" and cues["self_answered"].find(views[s["id"]])):
                 s["kind"] = "rhetorical"
+        if (last["kind"] == "question" and following and following[0]["speaker_id"] != speaker
+                and not any(t["kind"] == "statement" for t in following)
+                and cues["challenge"].find(views[last["id"]])):
+            last["kind"] = "rhetorical"
         continuations(sentences, views, cues)
 
 

@@ -62,6 +62,22 @@ BODY = """{title}
 佐藤花子:
 
 これには二つのポイントがあります。私が言いたいのは、費用は下がるということです。
+
+山田太郎:
+
+なぜ価格は下がるのか。
+
+佐藤花子:
+
+需要が減るからです。
+
+山田太郎:
+
+これで終わったら、何のための会見なのか。
+
+佐藤花子:
+
+では次の方。
 """
 
 
@@ -275,3 +291,21 @@ def test_a_bracketed_sentence_opening_with_an_interjection_is_acted_out(kinds):
 def test_a_real_imagined_speech_is_not_a_claim(gold):
     expected, program = real(gold, "「おい、私はプログラミングが得意なモデルを作成し、あなたはクリエイティブ ライティングが得意なモデルを作成し、第三者はエンターテイメントが得意なモデルを作成した。」")
     assert expected["is_claim"] is program["is_claim"] is False
+
+
+# --- a challenge nobody answers -----------------------------------------------------
+
+def test_an_unanswered_plain_noka_is_rhetorical(synthetic):
+    assert sentence(synthetic, "これで終わったら、何のための会見なのか。")["kind"] == "rhetorical"
+    # the same ending answered by the next speaker is a question
+    assert sentence(synthetic, "なぜ価格は下がるのか。")["kind"] == "question"
+
+
+@pytest.mark.parametrize("text, is_question, rhetorical", [
+    ("それはやっぱり、世の中が一番皆さん知りたいことなんで、そこをうやむやにしてこの記者会見終わっちゃったら、なんのための記者会見なのか。", False, True),
+    ("なぜ100%ではないのか", True, False),
+])
+def test_real_challenges_and_answered_questions(gold, text, is_question, rhetorical):
+    expected, program = real(gold, text)
+    assert (expected["is_question"], expected["rhetorical"]) == (program["is_question"], program["rhetorical"]) == (
+        is_question, rhetorical)

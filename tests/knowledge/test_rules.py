@@ -60,6 +60,7 @@ CUES = [
     ("retort_echo_ignored", "そういうことです。", False, "こと"),
     ("conclusion", "つまり、費用の問題だということになります。", False, "ということになります"),
     ("noun_complement", "需要も増えるという経験則を指します。", False, "という経験則"),
+    ("challenge", "何のための会見なのか。", False, "のか。"),
     # reported speech (knowledge/quotes.py reads these surfaces)
     ("quote_verbs", "「謝りたい」と陳謝した。", False, "陳謝"),
     ("quote_passive", "「本当か」と問われると黙った。", False, "問われ"),
