@@ -13,7 +13,9 @@ Kind precedence: response > normative > conditional > prediction > assertion.
 - prediction: a future cue (将来, なるでしょう, ...), or a main predicate that is a
   non-past event verb: 利益はこれらすべての場所に流れ込みます, 国有化はされないと思います
   (a stative verb such as ある, できる, 分かる states a condition; ている, た do not
-  look ahead);
+  look ahead; …ということになる draws a conclusion);
+- conditional: a condition that governs the main clause; one inside a という
+  complement (…増加すると、…増加するという事実を指します) belongs to that clause;
 - certainty: hedged (hedge cues only), certain (booster cues only), mixed (both) or
   neutral (neither), for people to read beside the two flags.
 """
