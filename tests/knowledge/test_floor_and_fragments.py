@@ -309,3 +309,51 @@ def test_real_challenges_and_answered_questions(gold, text, is_question, rhetori
     expected, program = real(gold, text)
     assert (expected["is_question"], expected["rhetorical"]) == (program["is_question"], program["rhetorical"]) == (
         is_question, rhetorical)
+
+
+# --- a digression inside an answer about a comparison -------------------------------
+
+DIGRESSION = """見出しの一行
+
+2025-01-02
+
+著者 | 記者一郎
+
+01
+
+比較の章
+
+山田太郎:
+
+AI産業は鉄鋼の製造と似ていますか?
+
+佐藤花子:
+
+ある程度は同意します。固定費が大きいからです。品質については別の課題があります。誤りを見つけるのは難しいです。検査には時間がかかります。あなたの言う重工業の見方は正しいと思います。価格は下がります。
+"""
+
+
+def test_a_digression_in_an_answer_does_not_respond_to_the_frame(tmp_path):
+    root = make_corpus(tmp_path / "corpus", DIGRESSION)
+    corpus = load_corpus(root)
+    extractor = Extractor(load_knowledge(root, corpus.speakers), corpus.speakers)
+    extractor.precheck(corpus.articles)
+    ids = IdAllocator()
+    article = corpus.articles[0]
+    rows, views = document_rows(parse_article(article, corpus.speakers), ids)
+    extractor.run(article, rows, views, ids.assign)
+    framed = {s["text"] for s in rows["sentences"]
+              if any(m["sentence_id"] == s["id"] and m["analogy_id"] == "steel" for m in rows["analogy_mentions"])}
+    assert {"ある程度は同意します。", "固定費が大きいからです。"} <= framed
+    # 品質については… opens a theme of its own; the answer returns with あなたの言う…
+    assert not framed & {"品質については別の課題があります。", "誤りを見つけるのは難しいです。", "検査には時間がかかります。"}
+    assert {"あなたの言う重工業の見方は正しいと思います。", "価格は下がります。"} <= framed
+
+
+def test_a_real_digression_and_the_return_to_the_frame(gold):
+    expected, program = real(gold, "モデルの信頼性については多くの質問があり、これが懸念の原因になっていると思います。")
+    assert expected["analogy"] is None and "electricity" not in program["mentions"]
+    expected, program = real(gold, "大きなモデルが小さなモデルをコーディネートしている姿も見られますが、これはモデルが人間であるという考えとは大きく異なります。")
+    mention = program["mentions"]["electricity"]
+    assert (expected["analogy"], expected["stance"]) == ("electricity", "agree")
+    assert (mention["role"], mention["stance"]) == ("response", "agree")

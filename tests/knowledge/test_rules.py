@@ -61,6 +61,8 @@ CUES = [
     ("conclusion", "つまり、費用の問題だということになります。", False, "ということになります"),
     ("noun_complement", "需要も増えるという経験則を指します。", False, "という経験則"),
     ("challenge", "何のための会見なのか。", False, "のか。"),
+    ("theme_shift", "品質については別の課題があります。", False, "については"),
+    ("back_reference", "あなたの言う見方は正しい。", False, "あなたの言う"),
     # reported speech (knowledge/quotes.py reads these surfaces)
     ("quote_verbs", "「謝りたい」と陳謝した。", False, "陳謝"),
     ("quote_passive", "「本当か」と問われると黙った。", False, "問われ"),
