@@ -276,7 +276,7 @@ CREATE TABLE sentences (
 	text TEXT NOT NULL, 
 	PRIMARY KEY (id), 
 	UNIQUE (document_id, position), 
-	CONSTRAINT ck_kind_enum CHECK (kind IN ('statement', 'question', 'rhetorical', 'discourse', 'fragment')), 
+	CONSTRAINT ck_kind_enum CHECK (kind IN ('statement', 'question', 'rhetorical', 'discourse', 'fragment', 'heading', 'quotation')), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(turn_id) REFERENCES turns (id), 

@@ -14,7 +14,7 @@ SEGMENT_KINDS = (
     "speaker_label", "turn", "blank",
 )
 TURN_KINDS = ("headline", "summary", "lead", "interview")
-SENTENCE_KINDS = ("statement", "question", "rhetorical", "discourse", "fragment")
+SENTENCE_KINDS = ("statement", "question", "rhetorical", "discourse", "fragment", "heading", "quotation")
 CLAIM_KINDS = ("assertion", "prediction", "conditional", "normative", "response")
 CERTAINTIES = ("hedged", "neutral", "certain", "mixed")
 MENTION_ROLES = ("framing", "proposal", "elaboration", "response")

@@ -18,7 +18,9 @@ Rules (frames and cue words from corpus/analogies.yaml and corpus/cues.yaml):
 - when that turn asks a question about the frame, the whole next turn by another
   speaker answers it, even where it never names the source domain; a sentence of it
   without stance words takes the first stance decided in that turn (stance_source
-  `turn`);
+  `turn`); a digression in it does not answer: from a sentence that opens a theme of
+  its own (cues.yaml theme_shift, モデルの信頼性については…) up to one that refers to the
+  asker's view again (back_reference, あなたが説明した…, …という考え);
 - a curated stance (with a quote of the deciding words) overrides the rule.
 """
 
@@ -134,7 +136,7 @@ def frame_rows(frame: Frame, document_id: str, sentences: list[dict], views: dic
         answering = [s for s in turn_sentences.get(answer, []) if s["kind"] != "fragment"]
         if any(s["kind"] == "question" and s["id"] in mentions for s in turn_sentences[turn_id]):
             answer_turns.append(answer)
-            for s in answering:
+            for s in about_the_question(answering, views, cues):
                 if s["id"] not in mentions:
                     mentions[s["id"]] = _mention(document_id, frame.id, s, "response", ["(answers the question)"])
                     _rule_stance(mentions[s["id"]], views[s["id"]], cues)
@@ -190,6 +192,31 @@ def frame_rows(frame: Frame, document_id: str, sentences: list[dict], views: dic
         "mention_count": len(mentions),
     }
     return analogy, [mentions[k] for k in sorted(mentions)]
+
+
+def about_the_question(answering: list[dict], views: dict[int, SentenceView],
+                       cues: dict[str, CueCategory]) -> list[dict]:
+    """The sentences of a whole answer that stay on the question: a sentence that opens
+    a theme of its own (モデルの信頼性については…, ところで) starts a digression, and the
+    answer comes back with a sentence that refers to the asker's view again (あなたの言う,
+    おっしゃる, …という考え)."""
+    kept, digressing = [], False
+    for s in answering:
+        view = views[s["id"]]
+        if theme_shift(view, cues["theme_shift"]):
+            digressing = True
+        elif digressing and cues["back_reference"].find(view):
+            digressing = False
+        if not digressing:
+            kept.append(s)
+    return kept
+
+
+def theme_shift(view: SentenceView, shift: CueCategory) -> bool:
+    """A theme marker in the sentence's first clause (before its first comma)."""
+    first_comma = view.folded.find("、")
+    head = view.folded if first_comma < 0 else view.folded[:first_comma]
+    return any(word in head for word in shift.find(view))
 
 
 def _mention(document_id: str, frame_id: str, s: dict, role: str, matched: list[str]) -> dict:

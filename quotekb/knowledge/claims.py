@@ -5,11 +5,17 @@ Kind precedence: response > normative > conditional > prediction > assertion.
 
 - response: the first claim of a turn that answers another speaker's question (its
   position), or a sentence of a turn after another speaker's that opens with はい /
-  いいえ / いえ or says おっしゃる通り (its opening);
+  いいえ / いえ or says おっしゃる通り (its opening), or a retort: a turn that opens by
+  taking up a content word of the other speaker's last sentence (司会: 今、一度目の方。
+  記者: 一度目も二度目もなくて。), the lexical tie by which a second turn answers a
+  first one that asked nothing. After a signpost that lays out the answer's parts
+  (この質問を 2 つに分けたいと思います), position alone makes no claim a response;
 - prediction: a future cue (将来, なるでしょう, ...), or a main predicate that is a
   non-past event verb: 利益はこれらすべての場所に流れ込みます, 国有化はされないと思います
   (a stative verb such as ある, できる, 分かる states a condition; ている, た do not
-  look ahead);
+  look ahead; …ということになる draws a conclusion);
+- conditional: a condition that governs the main clause; one inside a という
+  complement (…増加すると、…増加するという事実を指します) belongs to that clause;
 - certainty: hedged (hedge cues only), certain (booster cues only), mixed (both) or
   neutral (neither), for people to read beside the two flags.
 """
@@ -90,19 +96,53 @@ def future_predicate(view: SentenceView, cues: dict[str, CueCategory]) -> str | 
     return None
 
 
-def classify(view: SentenceView, cues: dict[str, CueCategory], answers: bool, after_other: bool) -> tuple[str, dict]:
+def classify(view: SentenceView, cues: dict[str, CueCategory], answers: bool, after_other: bool,
+             echoed: tuple[str, ...] = ()) -> tuple[str, dict]:
     """Claim kind and the cue words per decision. `answers`: the first claim of a turn
-    that answers a question; `after_other`: the turn follows another speaker's."""
+    that answers a question; `after_other`: the turn follows another speaker's;
+    `echoed`: the other speaker's words this turn-opening sentence takes up (a retort)."""
     found = {name: cues[name].find(view) for name in ("response", "normative", "conditional", "prediction")}
     if not after_other:
         found["response"] = []
     elif answers and not found["response"]:
         found["response"] = ["(first claim of an answer)"]
-    if not found["prediction"]:
+    elif echoed and not found["response"]:
+        found["response"] = [f"(retort: {word})" for word in echoed]
+    if found["conditional"] and inside_complement(view, found["conditional"], cues["noun_complement"].find(view)):
+        found["conditional"] = []
+    if not found["prediction"] and not cues["conclusion"].find(view):
         verb = future_predicate(view, cues)
         found["prediction"] = [f"(non-past event: {verb})"] if verb else []
     kind = next((k for k in KIND_ORDER if found[k]), "assertion")
     return kind, {k: v for k, v in found.items() if v}
+
+
+CONTENT_POS = ("名詞,普通名詞", "名詞,固有名詞", "動詞,一般", "形容詞,一般")
+
+
+def content_words(view: SentenceView, ignored: CueCategory) -> list[str]:
+    """Lemmas of the nouns, verbs and adjectives that carry content, in order."""
+    return [f for f, p in zip(view.forms, view.form_pos, strict=False)
+            if p.startswith(CONTENT_POS) and f not in ignored.lemma_set]
+
+
+def echoes(view: SentenceView, previous: SentenceView | None, ignored: CueCategory) -> tuple[str, ...]:
+    """Content words of `view` that the other speaker's last sentence used."""
+    if previous is None:
+        return ()
+    theirs = set(content_words(previous, ignored))
+    return tuple(dict.fromkeys(w for w in content_words(view, ignored) if w in theirs))
+
+
+def inside_complement(view: SentenceView, conditions: list[str], complements: list[str]) -> bool:
+    """Every condition stands before a noun that a content clause describes (…が増加す
+    ると、…も増加するという事実を指します): the condition is that clause's, not the
+    main predicate's."""
+    if not complements:
+        return False
+    # the cue words may be lemmas (と, ば): look for none of them after the complement
+    end = max(view.folded.rfind(c) + len(c) for c in complements)
+    return all(view.folded.find(c, end) < 0 for c in conditions)
 
 
 def certainty_of(hedged: bool, certain: bool) -> str:
@@ -123,6 +163,7 @@ def claim_rows(document_id: str, sentences: list[dict], views: dict[int, Sentenc
     attribution = Attribution(names, cues)
     previous_turn: int | None = None
     asked = _turns_with_questions(sentences)
+    last_of_turn = {s["turn_id"]: s for s in sentences}  # the last one wins
     claimed_in_turn = False
     for sentence in sentences:
         turn = turns[sentence["turn_id"]]
@@ -130,13 +171,22 @@ def claim_rows(document_id: str, sentences: list[dict], views: dict[int, Sentenc
             attribution.reset()
             previous_turn = sentence["turn_id"]
             claimed_in_turn = False
+        if sentence["kind"] == "discourse" and cues["answer_outline"].find(views[sentence["id"]]):
+            # an answer that opens with a signpost (この質問を 2 つに分けたいと思います) lays
+            # out its parts: the claim after it develops one part, it is no direct answer
+            # by its position (one that states the point, 私が言いたいのは, still is)
+            claimed_in_turn = True
         if sentence["kind"] != "statement":
             continue
         view = views[sentence["id"]]
         after_other = turn["kind"] == "interview" and turn.get("follows_other_speaker", False)
-        answers = after_other and not claimed_in_turn and turn.get("previous_interview_turn") in asked
+        before = turn.get("previous_interview_turn")
+        answers = after_other and not claimed_in_turn and before in asked
+        echoed = ()
+        if after_other and not answers and view.first_in_turn and before in last_of_turn:
+            echoed = echoes(view, views.get(last_of_turn[before]["id"]), cues["retort_echo_ignored"])
         claimed_in_turn = True
-        kind, decided = classify(view, cues, answers, after_other)
+        kind, decided = classify(view, cues, answers, after_other, echoed)
         q = quoted.get(sentence["id"])
         if turn["kind"] == "interview" and (q is None or q["attribution"] == "transcript_turn"):
             attributed, attribution_cues = sentence["speaker_id"], []

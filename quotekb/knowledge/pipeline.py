@@ -27,8 +27,8 @@ from quotekb.knowledge.sentence_kinds import sentence_kinds
 from quotekb.knowledge.topics import topics
 
 LAYERS: list[Layer] = [
+    quotes,  # before sentence_kinds: a headline with a speaker's quote is a claim
     sentence_kinds,
-    quotes,
     claims,
     topics,
     analogy_markers,

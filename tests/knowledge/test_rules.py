@@ -54,6 +54,15 @@ CUES = [
     ("predicate_tail", "そうなると思う。", False, "思う"),
     ("stative_predicate", "その町には駅が有る。", False, "有る"),
     ("topic_anaphora", "これは長く続いてきた。", False, "此れ"),
+    ("answer_outline", "この質問は二つに分けることができます。", False, "に分けることができます"),
+    ("signpost_continuation", "一つは短期の場合、もう一つは長期の場合です。", False, "一つは"),
+    ("signpost_continuation", "それは重要だと思うからです。", False, "からです。"),
+    ("retort_echo_ignored", "そういうことです。", False, "こと"),
+    ("conclusion", "つまり、費用の問題だということになります。", False, "ということになります"),
+    ("noun_complement", "需要も増えるという経験則を指します。", False, "という経験則"),
+    ("challenge", "何のための会見なのか。", False, "のか。"),
+    ("theme_shift", "品質については別の課題があります。", False, "については"),
+    ("back_reference", "あなたの言う見方は正しい。", False, "あなたの言う"),
     # reported speech (knowledge/quotes.py reads these surfaces)
     ("quote_verbs", "「謝りたい」と陳謝した。", False, "陳謝"),
     ("quote_passive", "「本当か」と問われると黙った。", False, "問われ"),
@@ -86,6 +95,7 @@ NEGATIVE = [
     ("response", "そうですね、はい。"),  # not first in its turn, and not opening the sentence
     ("reporting", "山田氏は経済について語った。"),  # what was talked about, not whose view
     ("topic_anaphora", "それとも別の道がありますか。"),  # a conjunction, not a reference
+    ("conclusion", "そういうことになると彼は困ります。"),  # not the main predicate
 ]
 
 

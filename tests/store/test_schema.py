@@ -18,5 +18,5 @@ def test_schema_enforces_constraints(db):
     for column in ("turn_id", "section_id", "speaker_id", "document_id"):
         assert f"ix_sentences_{column}" in indexes
     sql = db.execute("SELECT sql FROM sqlite_master WHERE name='sentences'").fetchone()[0]
-    assert "CHECK (kind IN ('statement', 'question', 'rhetorical', 'discourse', 'fragment'))" in sql
+    assert "CHECK (kind IN ('statement', 'question', 'rhetorical', 'discourse', 'fragment', 'heading', 'quotation'))" in sql
     assert 'start <= "end"' in sql
