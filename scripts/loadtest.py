@@ -108,20 +108,35 @@ def _running(name: str, argv: list[str], port: int, startup_timeout: float) -> I
 @contextlib.contextmanager
 def serve(db: Path, corpus: Path, config: Path | None = None, metadata: Path | None = None,
           startup_timeout: float = 300.0, workers: int | None = None,
-          cache_mb: float | None = None) -> Iterator[Server]:
-    """Run `quotekb serve` on a free loopback port until the block exits."""
+          cache_mb: float | None = None, rebuild: bool = True) -> Iterator[Server]:
+    """Run `quotekb serve` on a free loopback port until the block exits.
+
+    rebuild=False starts the same server (quotekb.publish.serve.run: uvicorn, the live
+    app, the same workers) without `quotekb serve`'s staleness check, so that a large
+    database built by older code is measured as it is instead of rebuilt first."""
     port = free_port()
-    argv = [
-        *quotekb_command(), "serve",
-        "--corpus", str(Path(corpus).resolve()), "--db", str(Path(db).resolve()),
-        "--host", HOST, "--port", str(port),
-        "--config", str(Path(config or REPO / "datasette.yaml").resolve()),
-        "--metadata", str(Path(metadata or REPO / "metadata.yaml").resolve()),
-    ]
-    if workers:
-        argv += ["--workers", str(workers)]
-    if cache_mb is not None:
-        argv += ["--cache-mb", str(cache_mb)]
+    config = str(Path(config or REPO / "datasette.yaml").resolve())
+    metadata = str(Path(metadata or REPO / "metadata.yaml").resolve())
+    if rebuild:
+        argv = [
+            *quotekb_command(), "serve",
+            "--corpus", str(Path(corpus).resolve()), "--db", str(Path(db).resolve()),
+            "--host", HOST, "--port", str(port), "--config", config, "--metadata", metadata,
+        ]
+        if workers:
+            argv += ["--workers", str(workers)]
+        if cache_mb is not None:
+            argv += ["--cache-mb", str(cache_mb)]
+    else:
+        from quotekb.publish.live import DEFAULT_CACHE_MB
+        from quotekb.publish.serve import default_workers
+
+        argv = [sys.executable, "-c",
+                "import sys; from pathlib import Path; from quotekb.publish.serve import run; "
+                "run(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]), "
+                "int(sys.argv[6]), float(sys.argv[7]))",
+                str(Path(db).resolve()), HOST, str(port), config, metadata, str(workers or default_workers()),
+                str(DEFAULT_CACHE_MB if cache_mb is None else cache_mb)]
     name = "quotekb serve" if cache_mb is None else f"quotekb serve --cache-mb {cache_mb:g}"
     with _running(name, argv, port, startup_timeout) as server:
         yield server

@@ -54,11 +54,15 @@ class Hit:
 
 _COLUMNS = "s.id, s.document_id, s.position, s.speaker_id, s.text"
 
-# rank first, in the FTS table alone: given ORDER BY rank LIMIT there, FTS5 keeps only
-# the best rows instead of sorting every match joined to its sentence
+# rank first, in the FTS table alone, then join only the rows kept. ORDER BY bm25()
+# (what the rank column computes) rather than rank: for ORDER BY rank FTS5 sorts every
+# match itself before the LIMIT is seen, while for bm25() SQLite's sorter keeps only the
+# best :limit rows (678k sentences, 10 words matching ~48k each: 50 -> 35 ms); rowid
+# breaks ties, so which rows are kept at a tie is defined
 _SQLITE_TERMS = f"""
 WITH top AS (
-  SELECT rowid AS id, rank FROM sentences_fts WHERE sentences_fts MATCH :query ORDER BY rank LIMIT :limit
+  SELECT rowid AS id, bm25(sentences_fts) AS rank FROM sentences_fts WHERE sentences_fts MATCH :query
+  ORDER BY rank, rowid LIMIT :limit
 )
 SELECT {_COLUMNS} FROM top JOIN sentences s ON s.id = top.id ORDER BY top.rank, s.id
 """

@@ -248,3 +248,27 @@ async def test_search_is_ranked(ds):
     rows = (await ds.client.get("/quotekb/search.json", params={"q": "モデル", "_shape": "array"})).json()
     ranks = [r["rank"] for r in rows]
     assert len(ranks) > 10 and ranks == sorted(ranks)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("q", ["思う", "電気", "推論 コスト"])
+async def test_search_keeps_the_best_by_bm25_then_sentence_id(ds, seed_db, q):
+    """The stored query's rows are the first of every match sorted by BM25 score, then
+    by sentence id at a tie: read here from all matches, scored and sorted in Python."""
+    import sqlite3
+
+    conn = sqlite3.connect(seed_db)
+    scored = conn.execute("SELECT rowid, bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ?",
+                          (nlp.fts_query(q),)).fetchall()
+    conn.close()
+    best = [sid for sid, _ in sorted(scored, key=lambda r: (r[1], r[0]))][:SEARCH_LIMIT]
+    assert best
+    assert [row["sentence_id"] for row in await search_rows(ds, q)] == best
+    from quotekb.publish.export import connect_readonly
+    from quotekb.store.search import search
+
+    conn = connect_readonly(seed_db)
+    try:
+        assert [hit.sentence_id for hit in search(conn, q, limit=SEARCH_LIMIT)] == best
+    finally:
+        conn.close()
