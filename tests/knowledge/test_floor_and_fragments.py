@@ -7,19 +7,12 @@ and retorts. Each on a hand-written interview and on real sentences of the hand 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from rule_fixtures import claim, extracted_rows, gold_units, sentence
 
 from corpus_factory import make_corpus
-from quotekb.ingest.corpus import load_corpus
-from quotekb.ingest.knowledge import load_knowledge
-from quotekb.knowledge.pipeline import Extractor
-from quotekb.parse.document import parse_article
-from quotekb.store.rows import IdAllocator, document_rows
-
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 BODY = """{title}
 
@@ -82,15 +75,7 @@ BODY = """{title}
 
 
 def build(tmp_path: Path, title: str) -> dict:
-    root = make_corpus(tmp_path / "corpus", BODY.format(title=title), title=title)
-    corpus = load_corpus(root)
-    extractor = Extractor(load_knowledge(root, corpus.speakers), corpus.speakers)
-    extractor.precheck(corpus.articles)
-    ids = IdAllocator()
-    article = corpus.articles[0]
-    rows, views = document_rows(parse_article(article, corpus.speakers), ids)
-    extractor.run(article, rows, views, ids.assign)
-    return rows
+    return extracted_rows(make_corpus(tmp_path / "corpus", BODY.format(title=title), title=title))
 
 
 @pytest.fixture(scope="module")
@@ -98,25 +83,9 @@ def synthetic(tmp_path_factory):
     return build(tmp_path_factory.mktemp("floor"), "春の決算会見(全文3)あのとき動いていれば")
 
 
-def sentence(rows: dict, text: str) -> dict:
-    found = [s for s in rows["sentences"] if s["text"] == text]
-    assert len(found) == 1, text
-    return found[0]
-
-
-def claim(rows: dict, text: str) -> dict | None:
-    sid = sentence(rows, text)["id"]
-    return next((c for c in rows["claims"] if c["sentence_id"] == sid), None)
-
-
 @pytest.fixture(scope="module")
 def gold():
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        import evaluate
-    finally:
-        sys.path.remove(str(SCRIPTS))
-    return {u.gold["text"]: (u.gold, u.program) for a in evaluate.load_articles() for u in a.units}
+    return gold_units()
 
 
 def real(gold, text: str) -> tuple[dict, dict]:
@@ -248,13 +217,7 @@ KINDS_BODY = """見出しの一行
 @pytest.fixture(scope="module")
 def kinds(tmp_path_factory):
     root = make_corpus(tmp_path_factory.mktemp("kinds") / "corpus", KINDS_BODY)
-    corpus = load_corpus(root)
-    extractor = Extractor(load_knowledge(root, corpus.speakers), corpus.speakers)
-    extractor.precheck(corpus.articles)
-    ids = IdAllocator()
-    article = corpus.articles[0]
-    rows, views = document_rows(parse_article(article, corpus.speakers), ids)
-    extractor.run(article, rows, views, ids.assign)
+    rows = extracted_rows(root)
     return rows
 
 
@@ -335,13 +298,7 @@ AI産業は鉄鋼の製造と似ていますか?
 
 def test_a_digression_in_an_answer_does_not_respond_to_the_frame(tmp_path):
     root = make_corpus(tmp_path / "corpus", DIGRESSION)
-    corpus = load_corpus(root)
-    extractor = Extractor(load_knowledge(root, corpus.speakers), corpus.speakers)
-    extractor.precheck(corpus.articles)
-    ids = IdAllocator()
-    article = corpus.articles[0]
-    rows, views = document_rows(parse_article(article, corpus.speakers), ids)
-    extractor.run(article, rows, views, ids.assign)
+    rows = extracted_rows(root)
     framed = {s["text"] for s in rows["sentences"]
               if any(m["sentence_id"] == s["id"] and m["analogy_id"] == "steel" for m in rows["analogy_mentions"])}
     assert {"ある程度は同意します。", "固定費が大きいからです。"} <= framed

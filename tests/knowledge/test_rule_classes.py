@@ -10,19 +10,11 @@ segmentation).
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from rule_fixtures import claim, extracted_rows, gold_units, sentence
 
 from corpus_factory import make_corpus
-from quotekb.ingest.corpus import load_corpus
-from quotekb.ingest.knowledge import load_knowledge
-from quotekb.knowledge.pipeline import Extractor
-from quotekb.parse.document import parse_article
-from quotekb.store.rows import IdAllocator, document_rows
-
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 ARTICLE = """見出しの一行
 
@@ -62,41 +54,12 @@ ARTICLE = """見出しの一行
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    root = make_corpus(tmp_path_factory.mktemp("classes") / "corpus", ARTICLE)
-    corpus = load_corpus(root)
-    extractor = Extractor(load_knowledge(root, corpus.speakers), corpus.speakers)
-    extractor.precheck(corpus.articles)
-    ids = IdAllocator()
-    article = corpus.articles[0]
-    rows, views = document_rows(parse_article(article, corpus.speakers), ids)
-    extractor.run(article, rows, views, ids.assign)
-    return rows
-
-
-def sentence(rows, text: str) -> dict:
-    found = [s for s in rows["sentences"] if s["text"] == text]
-    assert len(found) == 1, text
-    return found[0]
-
-
-def claim(rows, text: str) -> dict | None:
-    sid = sentence(rows, text)["id"]
-    return next((c for c in rows["claims"] if c["sentence_id"] == sid), None)
+    return extracted_rows(make_corpus(tmp_path_factory.mktemp("classes") / "corpus", ARTICLE))
 
 
 @pytest.fixture(scope="module")
 def gold():
-    """{text: (gold labels, program labels)} over every gold file."""
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        import evaluate
-    finally:
-        sys.path.remove(str(SCRIPTS))
-    units = {}
-    for article in evaluate.load_articles():
-        for unit in article.units:
-            units[unit.gold["text"]] = (unit.gold, unit.program)
-    return units
+    return gold_units()
 
 
 def real(gold, text: str) -> tuple[dict, dict]:
@@ -270,13 +233,7 @@ def test_frame_cues_serve_another_article_with_the_same_comparison(tmp_path):
     """Another article compares AI with solar power in its own words (太陽電池, not the
     seed's 太陽光発電): the frame is raised, and the answer that never names it responds."""
     root = make_corpus(tmp_path / "corpus", OTHER_ARTICLE, title="別の見出し")
-    corpus = load_corpus(root)
-    extractor = Extractor(load_knowledge(root, corpus.speakers), corpus.speakers)
-    extractor.precheck(corpus.articles)
-    ids = IdAllocator()
-    article = corpus.articles[0]
-    rows, views = document_rows(parse_article(article, corpus.speakers), ids)
-    extractor.run(article, rows, views, ids.assign)
+    rows = extracted_rows(root)
     assert [(a["id"], a["proposed_by"]) for a in rows["analogies"]] == [("solar-power", "yamada")]
     got = {sentence(rows, text)["id"]: text for text in ("いいえ、違います。", "市場はずっと大きいからです。")}
     answers = {got[m["sentence_id"]]: (m["role"], m["stance"]) for m in rows["analogy_mentions"] if m["sentence_id"] in got}
