@@ -37,6 +37,9 @@ TITLES = tuple(sorted((
 ), key=len, reverse=True))
 COLONS = ":："
 SPACES = " \u3000\u00a0"
+# the longest label that may name somebody the registry lacks (a name with its title):
+# longer unregistered text before a separator is a phrase, not a speaker
+MAX_UNREGISTERED_LABEL = 12
 # A question mark for the interviewer at the start of a line, and Q/A markers.
 # ―― (U+2015), ── (box drawing), — (em dash), –– (en dash), -- and ーー all mark questions
 DASH = re.compile(r"^(?:[―—─]{1,2}|[-–－ー]{2})[ \u3000]*")
@@ -224,7 +227,7 @@ class Classifier:
         if self._on("bracket") and (m := BRACKET.match(line)):
             name = _before_colon(m.group("name")).strip(SPACES)
             ids, how = resolve(name)
-            if ids or m.end() >= len(line) or len(name) <= 12:
+            if ids or m.end() >= len(line) or len(name) <= MAX_UNREGISTERED_LABEL:
                 return Start("bracket", "speaker", ids, name, line.index("】") + 1, m.end(), how,
                              alone=m.end() >= len(line))
         if self._on("paren"):
@@ -255,7 +258,7 @@ class Classifier:
             if not (_title_after(name) or self._declared(name)) or _quoted_in_narration(line, len(name)):
                 return None  # 佐藤「はい」と答えた: a quotation in a sentence, not a label
             ids, how = resolve(name)
-            if not ids and len(name) > 12:
+            if not ids and len(name) > MAX_UNREGISTERED_LABEL:
                 return None
             return Start("press", "speaker", ids, name, len(name), len(name), how)  # ids empty: names nobody
         if sep.strip(SPACES):  # a dash
@@ -265,7 +268,7 @@ class Classifier:
             if not ids:
                 # names nobody: 田中――… among the article's 山田――… labels is a speaker the
                 # registry lacks, そして――… is narration (the parser decides from the article)
-                if len(name) > 12:
+                if len(name) > MAX_UNREGISTERED_LABEL:
                     return None
                 return Start("label-dash", "speaker", ids, name, end, end, "none", alone=alone)
             return Start("label-dash", "speaker", ids, name, end, end, "name", alone=alone)
@@ -288,7 +291,7 @@ class Classifier:
         if not self._on("label-line"):
             return None
         ids, how = resolve(name)
-        if how == "surname" or not ids and len(name) > 12:
+        if how == "surname" or not ids and len(name) > MAX_UNREGISTERED_LABEL:
             return None  # a short line is a label only when it is exactly a registered name
         # unresolved: a heading, a caption, or a speaker the registry lacks (the parser decides)
         return Start("label-line", "speaker", ids, name, len(line), len(line), how, bare=True, alone=True)
