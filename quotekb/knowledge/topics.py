@@ -15,7 +15,8 @@ Three ways a sentence that does not name a topic still has one, each recorded in
   topic carries the topics of the end of the previous turn in the same section
   ("reply: はい -> コンピューティング 能力").
 
-A sentence that talks about a comparison as such (cues.yaml comparison_talk: これは適切な
+A signpost that names no topic (しかし、あなたの質問に戻りましょう) turns the talk: the
+sentences after it do not refer back past it. A sentence that talks about a comparison as such (cues.yaml comparison_talk: これは適切な
 比喩ですか, 完璧な例えはありません) refers back to the comparison, which the analogies
 layer records, not to a topic: it carries none.
 """
@@ -71,6 +72,8 @@ def topics(ctx: DocumentContext) -> dict[str, list[dict]]:
         talks_of_comparison = bool(cues["comparison_talk"].find(view))
         if not talks_of_comparison:
             carry(found, view, recent, previous_turn, anaphora, [cues[c] for c in REPLY_CUES])
+        if s["kind"] == "discourse" and not found.terms:
+            recent = []  # a signpost naming no topic (…に戻りましょう) turns the talk: nothing before it is referred to
         recent.append(found)
         for topic_id, matched in found.terms.items():
             value = json.dumps(matched, ensure_ascii=False)

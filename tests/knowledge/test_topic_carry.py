@@ -32,7 +32,7 @@ ARTICLE = """見出しの一行
 
 佐藤花子:
 
-はい、下がると思います。完璧な例えはありませんが、それは鉄道の歴史に似ています。オープンソースのモデルも増えています。私は楽観的です。そのようなモデルは安全だと思います。パラメーターを増やしたモデルは専門家と同等です。このモデルは利益を生みます。
+はい、下がると思います。完璧な例えはありませんが、それは鉄道の歴史に似ています。オープンソースのモデルも増えています。私は楽観的です。そのようなモデルは安全だと思います。パラメーターを増やしたモデルは専門家と同等です。このモデルは利益を生みます。しかし、本題に戻りましょう。それは大事なことです。
 
 02
 
@@ -138,6 +138,20 @@ def test_real_talk_about_a_comparison(gold):
                       "人間と非常に似ている場合、私たちは問題に陥ります。") == (set(), set())
 
 
+# --- a signpost that names no topic turns the talk -------------------------------------
+
+def test_nothing_is_carried_past_a_signpost(synthetic):
+    # それ would carry 利益 from two sentences back, across the signpost
+    assert sentence(synthetic, "しかし、本題に戻りましょう。")["kind"] == "discourse"
+    assert topics_of(synthetic, "それは大事なことです。") == {}
+
+
+def test_real_signpost(gold):
+    # "But let's go back to your question. Because I think it (the question) matters
+    # around the world": not the pie of the sentence before the signpost
+    assert real(gold, "それは世界中で重要だと私は思うからです。") == (set(), set())
+
+
 # --- topic words added for issue 14 ------------------------------------------------------
 
 NEW_ALTERNATIVES = [
@@ -178,6 +192,8 @@ NEW_ALTERNATIVES = [
      "しかし、この人間の直接の置き換えがうまくいくケースはほんのわずかだと思いますが、その後、ガートナーの誇大宣伝サイクル"
      "の崩壊を経験することになるでしょう。"),
     ("hype-cycle", "ゲルトナー", "gartner の曲線が当てはまる。", "gartner 風の予測、私はおかしいでしょうか?"),
+    ("ai-biology-science", "アルファ フォールド", "アルファフォールドはタンパク質の形を予測する。",
+     "おそらく、alpha fold の登場により、状況は変わります。"),
     ("scaling-laws", "スケール+モデル", "モデルを次のスケールに広げる。",
      "まず、モデルをトレーニングしてから次のスケール モデルを試してみると、結果は非常に悪いものになると思います。"),
 ]
@@ -206,3 +222,9 @@ def test_new_topic_words_miss_unrelated_sentences(knowledge_topics):
         v = view(text)
         assert not [a.terms() for t in knowledge_topics.values() for a in t.alternatives
                     if a.terms() in {n[1] for n in NEW_ALTERNATIVES} and a.match(v.forms, v.form_set)], text
+
+
+def test_alphafold_as_one_word(knowledge_topics):
+    alternative = next(a for a in knowledge_topics["ai-biology-science"].alternatives if a.terms() == "alphafold")
+    v = view("AlphaFold2 の精度は高い。")
+    assert alternative.match(v.forms, v.form_set)
