@@ -9,16 +9,19 @@ Three ways a sentence that does not name a topic still has one, each recorded in
 * A demonstrative noun phrase that repeats the antecedent's noun (この法則 after
   スケーリングの法則, そのようなモデル after オープンソースモデル) carries that topic
   alone, even into a sentence with topics of its own ("anaphora: この法則 -> スケーリング+法則"):
-  the repeated noun says which of the earlier topics is meant.
+  the repeated noun says which of the earlier topics is meant. Its antecedent is the
+  nearest earlier mention of the noun in the window; when that mention is in no
+  phrase of a topic (モデル … 同等), nothing is carried this way.
 * A turn that opens by replying to the previous speaker (cues.yaml response,
   back_reference and the stance cues: はい, あなたの意見, 同意する部分と…) and names no
   topic carries the topics of the end of the previous turn in the same section
   ("reply: はい -> コンピューティング 能力").
 
 A signpost that names no topic (しかし、あなたの質問に戻りましょう) turns the talk: the
-sentences after it do not refer back past it. A sentence that talks about a comparison as such (cues.yaml comparison_talk: これは適切な
-比喩ですか, 完璧な例えはありません) refers back to the comparison, which the analogies
-layer records, not to a topic: it carries none.
+sentences after it do not refer back past it. A sentence that talks about a comparison
+as such (cues.yaml comparison_talk: これは適切な比喩ですか, 完璧な例えはありません) refers
+back to the comparison, which the analogies layer records, not to a topic: it carries
+none.
 """
 
 from __future__ import annotations

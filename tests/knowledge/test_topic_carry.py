@@ -177,7 +177,7 @@ NEW_ALTERNATIVES = [
      "させることができない場合、ai 業界全体に影響が及ぶ可能性があると述べました。"),
     ("model-size-capability", "モデル+品質", "最新モデルの品質は高い。",
      "まず第一に、現行モデルの品質を凍結するのであれば、あなたの言うことはすべて正しいということに基本的に同意します。"),
-    ("labor-substitution", "同僚", "ai が同僚として働く。",
+    ("labor-substitution", "モデル+同僚", "このモデルは同僚として働く。",
      "そして、このモデルを実用化すると、基本的にすべての人にサービスを提供できるようになり、それがあなたの同僚となり、"
      "個人的なアシスタントとなり、国家安全保障や生物学研究に役立ちます。"),
     ("labor-substitution", "ai & 人間 だ", "多くの人は ai を人間だと考える。",
@@ -217,8 +217,10 @@ def test_new_topic_word(knowledge_topics, gold, topic_id, terms, synthetic_text,
 
 
 def test_new_topic_words_miss_unrelated_sentences(knowledge_topics):
-    # ビジネス alone, パイ as food, a model of a car that is not a person
-    for text in ("私たちは基本的にビジネスでも同様のことを観察します。", "パイを焼いて食べた。", "この車のモデルは人気だ。"):
+    # ビジネス alone, パイ as food, a model of a car that is not a person, a politician's colleagues
+    # (a section title of tests/fixtures/real/transcripts/katsuya-okada-kaiken-20150626.txt)
+    for text in ("私たちは基本的にビジネスでも同様のことを観察します。", "パイを焼いて食べた。", "この車のモデルは人気だ。",
+                 "〇かつての同僚について"):
         v = view(text)
         assert not [a.terms() for t in knowledge_topics.values() for a in t.alternatives
                     if a.terms() in {n[1] for n in NEW_ALTERNATIVES} and a.match(v.forms, v.form_set)], text
