@@ -63,6 +63,8 @@ CUES = [
     ("challenge", "何のための会見なのか。", False, "のか。"),
     ("theme_shift", "品質については別の課題があります。", False, "については"),
     ("back_reference", "あなたの言う見方は正しい。", False, "あなたの言う"),
+    ("comparison_talk", "それは良い比喩だと思います。", False, "比喩"),
+    ("comparison_talk", "完璧な例えはありません。", False, "例え"),
     # reported speech (knowledge/quotes.py reads these surfaces)
     ("quote_verbs", "「謝りたい」と陳謝した。", False, "陳謝"),
     ("quote_passive", "「本当か」と問われると黙った。", False, "問われ"),
@@ -96,6 +98,7 @@ NEGATIVE = [
     ("reporting", "山田氏は経済について語った。"),  # what was talked about, not whose view
     ("topic_anaphora", "それとも別の道がありますか。"),  # a conjunction, not a reference
     ("conclusion", "そういうことになると彼は困ります。"),  # not the main predicate
+    ("comparison_talk", "例えば、価格は下がります。"),  # 例えば gives an example, it does not talk of a comparison
 ]
 
 
