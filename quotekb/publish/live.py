@@ -13,6 +13,9 @@ before the rename keep reading the old inode, the others the new one. Here inste
 - a middleware pins each request to the dict current when it arrived (a context
   variable read by LiveDatasette.databases), so a request never mixes two builds;
   a retired Version is closed when its last request ends;
+- anonymous permission checks are answered once per Version (see LiveDatasette):
+  Datasette 1.0a41 resolves them with SQL on its internal database on every request,
+  even those whose page does not use the answer;
 - the same middleware adds ETag (build hash + server hash) to anonymous GET answers
   and answers If-None-Match with 304 before Datasette does any work; it keeps those
   answers in a bounded in-memory cache of the Version (a page of an immutable build
@@ -29,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import hashlib
 import json
 import logging
@@ -41,6 +45,7 @@ from pathlib import Path
 import datasette.handle_exception
 from datasette.app import Datasette
 from datasette.database import Database
+from datasette.permissions import _skip_permission_checks
 from datasette.utils import parse_metadata
 
 POLL_SECONDS = 0.5
@@ -49,21 +54,80 @@ DEFAULT_CACHE_MB = 64  # per worker process
 ENV = "QUOTEKB_SERVE"  # JSON {db, config, metadata, cache_mb}: how uvicorn's worker processes find their setup
 log = logging.getLogger("quotekb.serve")
 
-_pinned: contextvars.ContextVar[dict | None] = contextvars.ContextVar("quotekb_pinned_databases", default=None)
+_pinned: contextvars.ContextVar[Version | None] = contextvars.ContextVar("quotekb_pinned_version", default=None)
 
 
 class LiveDatasette(Datasette):
-    """Datasette whose databases are read from the request's pinned snapshot."""
+    """Datasette whose databases are read from the request's pinned Version, and whose
+    anonymous permission checks are answered once per Version.
+
+    Datasette 1.0a41 answers every check with SQL on its internal database, anew for
+    each request (its cache is per request): a stored query's JSON costs five such
+    queries (the tables the actor may see, for a list only the HTML page shows; the
+    query's own visibility), 10-20 ms of a search request. For the anonymous actor the
+    answer depends only on the configuration and the plugins, both fixed for the
+    server's life, and the tables of the build, fixed for a Version (the server is
+    read-only: nothing can store queries or change rules), so the Version keeps the
+    verdicts. Signed-in actors and SkipPermissions blocks go through Datasette as
+    before; so does anything outside a pinned request (startup)."""
 
     @property
     def databases(self):
         pinned = _pinned.get()
-        return pinned if pinned is not None else self._live_databases
+        return pinned.databases if pinned is not None else self._live_databases
 
     @databases.setter
     def databases(self, value) -> None:
         # Datasette replaces the dict (never mutates it): a snapshot stays whole
         self._live_databases = value
+
+    async def allowed_resources(self, action: str, actor: dict | None = None, **options):
+        verdicts = _anonymous_verdicts(actor)
+        if verdicts is None:
+            return await super().allowed_resources(action, actor, **options)
+        key = ("resources", action, tuple(sorted(options.items())))
+        page = verdicts.get(key)
+        if page is None:
+            page = verdicts.put(key, await super().allowed_resources(action, actor, **options))
+        return dataclasses.replace(page, resources=list(page.resources))
+
+    async def allowed_many(self, *, actions, resource=None, actor: dict | None = None) -> dict[str, bool]:
+        verdicts = _anonymous_verdicts(actor)
+        if verdicts is None:
+            return await super().allowed_many(actions=actions, resource=resource, actor=actor)
+        key = ("many", tuple(actions), type(resource).__name__,
+               getattr(resource, "parent", None), getattr(resource, "child", None))
+        found = verdicts.get(key)
+        if found is None:
+            found = verdicts.put(key, await super().allowed_many(actions=actions, resource=resource, actor=actor))
+        return dict(found)
+
+
+class Verdicts:
+    """Permission answers for the anonymous actor within one Version; bounded, since
+    a URL can name any table (past MAX_ENTRIES it starts again empty)."""
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self.entries: dict = {}
+
+    def get(self, key: tuple):
+        return self.entries.get(key)
+
+    def put(self, key: tuple, value):
+        if len(self.entries) >= self.MAX_ENTRIES:
+            self.entries.clear()
+        self.entries[key] = value
+        return value
+
+
+def _anonymous_verdicts(actor: dict | None) -> Verdicts | None:
+    """The pinned Version's verdicts when a check may be answered from them."""
+    version = _pinned.get()
+    if actor is not None or version is None or _skip_permission_checks.get():
+        return None
+    return version.verdicts
 
 
 def _proc_fd_path(fd: int) -> str | None:
@@ -111,10 +175,12 @@ class Version:
     retired: bool = False
     databases: dict = field(default_factory=dict)
     cache: ResponseCache = field(default_factory=lambda: ResponseCache(0))
+    verdicts: Verdicts = field(default_factory=lambda: Verdicts())
 
     def release(self) -> None:
         if self.retired and self.active == 0:
             self.cache = ResponseCache(0)
+            self.verdicts = Verdicts()
             self.db.close()
             if self.fd is not None:
                 os.close(self.fd)
@@ -233,7 +299,7 @@ class PinningMiddleware:
                                      [(b"allow", b"GET, HEAD")])
         version = self.live.current
         version.active += 1
-        token = _pinned.set(version.databases)
+        token = _pinned.set(version)
         try:
             await self._answer(version, scope, receive, send)
         finally:

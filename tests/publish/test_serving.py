@@ -260,3 +260,110 @@ def test_the_answer_cache_replays_a_whole_answer_and_keeps_to_its_budget(live_ap
     assert [k[1] for k in cache.entries] == [3, 1, 4]
     cache.put(("big", 0), start, b"x" * 10_000)  # over the budget: never kept
     assert cache.get(("big", 0)) is None
+
+
+# -- anonymous permission verdicts, answered once per Version -----------------------
+
+# pages whose answers depend on permission checks: a stored query, the database page
+# (the list of tables the actor may see), a table, an FTS shadow table (derived: its
+# verdict follows its source's), arbitrary SQL, and two pages denied to anonymous
+PERMISSION_PAGES = [
+    "/quotekb/search.json?q=%E8%B3%AA%E5%95%8F",  # 質問
+    "/quotekb.json",
+    "/quotekb/sentences.json?_size=2",
+    "/quotekb/sentences_fts_docsize.json?_size=2",
+    "/quotekb/-/query.json?sql=select+1",
+    "/-/permissions",
+    "/-/create-token",
+]
+
+
+def _counting_permission_sql(monkeypatch) -> list[str]:
+    """Record each permission resolution Datasette runs as SQL (its two builders,
+    imported by name at each call, so patching the module reaches every caller)."""
+    from datasette.utils import actions_sql
+
+    calls: list[str] = []
+    for name in ("check_permissions_for_actions", "build_allowed_resources_sql"):
+        original = getattr(actions_sql, name)
+
+        async def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return await _original(*args, **kwargs)
+
+        monkeypatch.setattr(actions_sql, name, counted)
+    return calls
+
+
+def test_anonymous_permission_verdicts_are_datasettes_and_kept_per_version(seed_db, datasette_config,
+                                                                            datasette_metadata, monkeypatch):
+    from datasette.app import Datasette
+
+    from quotekb.publish.live import PinningMiddleware, make_datasette
+
+    plain = Datasette(immutables=[str(seed_db)], config=datasette_config, metadata=datasette_metadata)
+    live_ds, live = make_datasette(seed_db, REPO / "datasette.yaml", REPO / "metadata.yaml")
+    calls = _counting_permission_sql(monkeypatch)
+
+    async def answers(ds, app):
+        signed = ds.sign({"a": {"id": "someone"}}, "actor")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client, \
+                httpx.AsyncClient(transport=transport, base_url="http://localhost",
+                                  cookies={"ds_actor": signed}) as signed_in:
+            await client.get("/quotekb")  # startup
+            first = [await client.get(page) for page in PERMISSION_PAGES]
+            again, checks = [], []
+            for page in PERMISSION_PAGES:
+                before = len(calls)
+                again.append(await client.get(page))
+                checks.append(calls[before:])
+            before = len(calls)
+            actor = await signed_in.get(PERMISSION_PAGES[0])
+            return first, again, checks, actor, calls[before:]
+
+    plain_first, plain_again, plain_checks, _, _ = asyncio.run(answers(plain, plain.app()))
+    live_first, live_again, live_checks, actor, actor_checks = asyncio.run(
+        answers(live_ds, PinningMiddleware(live_ds.app(), live, "test")))
+    # the same answers as Datasette's own, the second time too
+    assert [r.status_code for r in live_first] == [r.status_code for r in plain_first] \
+        == [200, 200, 200, 200, 200, 403, 403]
+    for live, plain_answer in zip(live_first + live_again, plain_first + plain_again, strict=True):
+        assert live.content == plain_answer.content
+    # Datasette resolves the checks anew on every request; the live server the first
+    # time only, but for the database page's list of stored queries, which it leaves
+    # to Datasette (the internal queries table, not a verdict)
+    assert all(plain_checks)
+    db_page = PERMISSION_PAGES.index("/quotekb.json")
+    assert [c for i, c in enumerate(live_checks) if i != db_page] == [[]] * (len(PERMISSION_PAGES) - 1)
+    assert set(live_checks[db_page]) == {"build_allowed_resources_sql"}
+    # a signed-in actor's checks go through Datasette, with the same stored query answer
+    assert actor.status_code == 200 and actor.json()["rows"] == live_first[0].json()["rows"]
+    assert "check_permissions_for_actions" in actor_checks
+
+
+def test_a_new_version_starts_with_no_verdicts(tmp_path):
+    from quotekb.publish import live as live_module
+
+    root, db = _corpus(tmp_path), tmp_path / "db" / "quotekb.db"
+    build(root, db)
+    ds, live = live_module.make_datasette(db, REPO / "datasette.yaml", REPO / "metadata.yaml")
+    app = live_module.PinningMiddleware(ds.app(), live, "test")
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            first = live.current
+            assert (await client.get("/quotekb.json")).status_code == 200
+            kept = dict(first.verdicts.entries)
+            _add(root, "a2")
+            build(root, db)
+            assert await live.poll_once()
+            after = await client.get("/quotekb/documents.json?_col=id")
+            return first, kept, live.current, after
+
+    first, kept, current, after = asyncio.run(scenario())
+    assert kept and first.verdicts.entries == {}  # the retired build let go of its verdicts
+    assert current is not first and after.status_code == 200
+    assert [row["id"] for row in after.json()["rows"]] == ["a1", "a2"]
+    assert all(key[0] != "resources" for key in current.verdicts.entries)  # the table page lists none
