@@ -219,6 +219,8 @@ CREATE TABLE quotes (
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
 );
 
+CREATE TABLE search_top (query TEXT NOT NULL, position INTEGER NOT NULL, sentence_id INTEGER NOT NULL, rank REAL NOT NULL, PRIMARY KEY (query, position)) WITHOUT ROWID;
+
 CREATE TABLE sections (
 	id INTEGER NOT NULL, 
 	document_id VARCHAR NOT NULL, 

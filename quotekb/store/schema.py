@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from quotekb.store.models import Base
+from quotekb.store.search_top import SEARCH_TOP, index_search_top
 from quotekb.store.units import UNITS_FTS, index_units
 from quotekb.store.views import VIEWS
 
@@ -40,7 +41,12 @@ VIRTUAL_TABLES: dict[str, str] = {
     ),
 }
 
-
+# Plain tables outside the models, derived from the finished index at the end of every
+# build and never written article by article (SQLite only, like the FTS tables).
+DERIVED_TABLES: dict[str, str] = {
+    # the best answers of search for its most frequent single terms (search_top.py)
+    "search_top": SEARCH_TOP,
+}
 
 
 def make_engine(path: Path | str) -> Engine:
@@ -66,7 +72,7 @@ def create_schema(engine: Engine, deferred_indexes: bool = False) -> None:
     with engine.begin() as conn:
         for table in Base.metadata.sorted_tables:
             conn.execute(CreateTable(table))
-        for statement in VIRTUAL_TABLES.values():
+        for statement in (*VIRTUAL_TABLES.values(), *DERIVED_TABLES.values()):
             conn.exec_driver_sql(statement)
         if not deferred_indexes:
             create_indexes(conn)
@@ -83,6 +89,7 @@ def apply_extras(conn) -> None:
         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")
         conn.exec_driver_sql(f"CREATE VIEW {name} AS {select.strip()}")
     index_units(conn)
+    index_search_top(conn)  # after every change of sentences_fts: BM25 reads the whole index
 
 
 def schema_sql() -> str:

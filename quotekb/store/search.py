@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quotekb import nlp
+from quotekb.store.search_top import TOP
 
 
 def _ts_lexeme(term: str) -> str:
@@ -66,6 +67,11 @@ WITH top AS (
 )
 SELECT {_COLUMNS} FROM top JOIN sentences s ON s.id = top.id ORDER BY top.rank, s.id
 """
+# the same rows for a frequent single term, ranked by the query above at build time (search_top.py)
+_SQLITE_STORED_TERMS = f"""
+SELECT {_COLUMNS} FROM search_top t JOIN sentences s ON s.id = t.sentence_id
+WHERE t.query = :query AND t.position < :limit ORDER BY t.position
+"""
 _POSTGRES_TERMS = f"""
 SELECT {_COLUMNS} FROM sentences_fts f JOIN sentences s ON s.id = f.rowid
 WHERE f.tsv @@ CAST(:query AS tsquery)
@@ -85,6 +91,12 @@ SELECT {_COLUMNS} FROM sentences s
 WHERE s.text LIKE :pattern AND strpos(s.text, :query) > 0
 ORDER BY s.document_id, s.position LIMIT :limit
 """
+
+
+def _has_top(conn, fts_query: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_top'").fetchone()
+    return row is not None and conn.execute(
+        "SELECT 1 FROM search_top WHERE query = :query LIMIT 1", {"query": fts_query}).fetchone() is not None
 
 
 def _like_pattern(text: str) -> str:
@@ -109,7 +121,8 @@ def search(conn, query: str, limit: int | None = 20, substring: bool = False) ->
             return []
         sql, params = _POSTGRES_TERMS, {"query": ts_query, "limit": limit}
     else:
-        sql, params = _SQLITE_TERMS, {"query": nlp.fts_query(query), "limit": limit}
+        params = {"query": nlp.fts_query(query), "limit": limit}
+        sql = _SQLITE_STORED_TERMS if 0 <= limit <= TOP and _has_top(conn, params["query"]) else _SQLITE_TERMS
     if not postgres:
         params.pop("pattern", None)
     return [Hit(*row) for row in conn.execute(sql, params)]
