@@ -31,15 +31,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from quotekb.ingest.corpus import Article, Speaker, load_corpus, load_speakers
+from quotekb.ingest.corpus import SHARED_FILES, Article, Speaker, load_corpus, load_speakers
 from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
 from quotekb.parse.document import ParsedDocument, ParsedSentence, ParsedTurn, parse_article
@@ -118,11 +121,30 @@ def _extractor(corpus_dir: Path, speakers: dict[str, Speaker]) -> Extractor:
     return Extractor(load_knowledge(corpus_dir, speakers), speakers)
 
 
+@contextmanager
+def _corpus_dir(source: dict):
+    """The corpus to build from. A gold corpus that keeps only its own files (articles,
+    speakers, topics...) gets the shared files it lacks from corpus/ (`shared: corpus`
+    in sources.yaml), so cues.yaml and entities.yaml are not copies that go stale."""
+    root = REPO / source["corpus"]
+    if source.get("shared") != "corpus":
+        yield root
+        return
+    with tempfile.TemporaryDirectory(prefix="quotekb-eval-") as tmp:
+        assembled = Path(tmp) / "corpus"
+        shutil.copytree(root, assembled)
+        for name in SHARED_FILES:
+            if not (assembled / name).exists():
+                shutil.copy(REPO / "corpus" / name, assembled / name)
+        yield assembled
+
+
 def run_build(source: dict) -> tuple[dict, dict]:
     """The article as `quotekb build` processes it: labels by span, and segmentation."""
-    corpus = load_corpus(REPO / source["corpus"])
-    article = next(a for a in corpus.articles if a.id == source["article"])
-    extractor = _extractor(REPO / source["corpus"], corpus.speakers)
+    with _corpus_dir(source) as root:
+        corpus = load_corpus(root)
+        article = next(a for a in corpus.articles if a.id == source["article"])
+        extractor = _extractor(root, corpus.speakers)
     extractor.precheck(corpus.articles)
     ids = IdAllocator()
     rows, views = document_rows(parse_article(article, corpus.speakers), ids)
