@@ -153,7 +153,8 @@ def test_two_rebuilds_land_while_eight_clients_request_from_two_workers(tmp_path
     assert len(versions) == 3
     newest = versions[list(versions)[-1]]
     assert newest == (("a1", "a2", "a3"), sum(_sentences_per_document(db).values()))
-    assert [a[1] for a in answers].count(200) == len(answers) and len(answers) > 50
+    failed = [(status, build_hash, str(body)[:300]) for _at, status, build_hash, body, _c in answers if status != 200]
+    assert not failed and len(answers) > 50, failed[:3]
     seen = []
     for at, _status, build_hash, body, _cache in answers:
         # every answer is one whole build, and the one its header names
