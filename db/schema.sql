@@ -39,9 +39,9 @@ CREATE TABLE analogy_mentions (
 	PRIMARY KEY (id), 
 	FOREIGN KEY(document_id, analogy_id) REFERENCES analogies (document_id, id), 
 	UNIQUE (analogy_id, sentence_id), 
-	CONSTRAINT ck_role_enum CHECK (role IN ('framing', 'proposal', 'elaboration', 'response')), 
-	CONSTRAINT ck_stance_enum CHECK (stance IS NULL OR stance IN ('agree', 'partial', 'disagree')), 
-	CONSTRAINT ck_stance_source CHECK (stance_source IS NULL OR stance_source IN ('rule', 'curated', 'turn')), 
+	CONSTRAINT ck_role_enum CHECK (role = 'framing' OR role = 'proposal' OR role = 'elaboration' OR role = 'response'), 
+	CONSTRAINT ck_stance_enum CHECK (stance IS NULL OR stance = 'agree' OR stance = 'partial' OR stance = 'disagree'), 
+	CONSTRAINT ck_stance_source CHECK (stance_source IS NULL OR stance_source = 'rule' OR stance_source = 'curated' OR stance_source = 'turn'), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id), 
 	FOREIGN KEY(speaker_id) REFERENCES speakers (id)
@@ -81,8 +81,8 @@ CREATE TABLE claims (
 	has_number BOOLEAN NOT NULL, 
 	cues TEXT NOT NULL, 
 	PRIMARY KEY (id), 
-	CONSTRAINT ck_kind_enum CHECK (kind IN ('assertion', 'prediction', 'conditional', 'normative', 'response')), 
-	CONSTRAINT ck_certainty_enum CHECK (certainty IN ('hedged', 'neutral', 'certain', 'mixed')), 
+	CONSTRAINT ck_kind_enum CHECK (kind = 'assertion' OR kind = 'prediction' OR kind = 'conditional' OR kind = 'normative' OR kind = 'response'), 
+	CONSTRAINT ck_certainty_enum CHECK (certainty = 'hedged' OR certainty = 'neutral' OR certainty = 'certain' OR certainty = 'mixed'), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	UNIQUE (sentence_id), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
@@ -122,7 +122,7 @@ CREATE TABLE entities (
 	kind VARCHAR NOT NULL, 
 	variants TEXT NOT NULL, 
 	PRIMARY KEY (id), 
-	CONSTRAINT ck_kind_enum CHECK (kind IN ('organization', 'technology', 'product', 'method', 'person', 'place'))
+	CONSTRAINT ck_kind_enum CHECK (kind = 'organization' OR kind = 'technology' OR kind = 'product' OR kind = 'method' OR kind = 'person' OR kind = 'place')
 );
 
 CREATE TABLE key_points (
@@ -170,7 +170,7 @@ CREATE TABLE mentions (
 	unit VARCHAR NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
-	CONSTRAINT ck_unit_enum CHECK (unit IN ('sentence', 'heading', 'key_point')), 
+	CONSTRAINT ck_unit_enum CHECK (unit = 'sentence' OR unit = 'heading' OR unit = 'key_point'), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(entity_id) REFERENCES entities (id), 
 	FOREIGN KEY(sentence_id) REFERENCES sentences (id)
@@ -209,8 +209,8 @@ CREATE TABLE quotes (
 	evidence_end INTEGER, 
 	evidence VARCHAR, 
 	PRIMARY KEY (id), 
-	CONSTRAINT ck_kind_enum CHECK (kind IN ('direct', 'indirect', 'mixed')), 
-	CONSTRAINT ck_attribution_enum CHECK (attribution IN ('subject_before', 'subject_after', 'previous_sentence_subject', 'next_sentence_subject', 'parenthetical', 'anaphora', 'headline_echo', 'transcript_turn', 'none')), 
+	CONSTRAINT ck_kind_enum CHECK (kind = 'direct' OR kind = 'indirect' OR kind = 'mixed'), 
+	CONSTRAINT ck_attribution_enum CHECK (attribution = 'subject_before' OR attribution = 'subject_after' OR attribution = 'previous_sentence_subject' OR attribution = 'next_sentence_subject' OR attribution = 'parenthetical' OR attribution = 'anaphora' OR attribution = 'headline_echo' OR attribution = 'transcript_turn' OR attribution = 'none'), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	CONSTRAINT ck_quote_within_span CHECK (span_start <= start AND "end" <= span_end), 
 	CONSTRAINT ck_quote_evidence CHECK ((evidence_start IS NULL) = (evidence IS NULL)), 
@@ -250,7 +250,7 @@ CREATE TABLE segments (
 	text TEXT NOT NULL, 
 	PRIMARY KEY (id), 
 	UNIQUE (document_id, position), 
-	CONSTRAINT ck_kind_enum CHECK (kind IN ('header', 'title', 'date', 'boilerplate', 'byline', 'summary', 'lead', 'key_points_intro', 'key_point', 'note', 'section_number', 'section_heading', 'speaker_label', 'turn', 'blank')), 
+	CONSTRAINT ck_kind_enum CHECK (kind = 'header' OR kind = 'title' OR kind = 'date' OR kind = 'boilerplate' OR kind = 'byline' OR kind = 'summary' OR kind = 'lead' OR kind = 'key_points_intro' OR kind = 'key_point' OR kind = 'note' OR kind = 'section_number' OR kind = 'section_heading' OR kind = 'speaker_label' OR kind = 'turn' OR kind = 'blank'), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	FOREIGN KEY(document_id) REFERENCES documents (id)
 );
@@ -278,7 +278,7 @@ CREATE TABLE sentences (
 	text TEXT NOT NULL, 
 	PRIMARY KEY (id), 
 	UNIQUE (document_id, position), 
-	CONSTRAINT ck_kind_enum CHECK (kind IN ('statement', 'question', 'rhetorical', 'discourse', 'fragment', 'heading', 'quotation')), 
+	CONSTRAINT ck_kind_enum CHECK (kind = 'statement' OR kind = 'question' OR kind = 'rhetorical' OR kind = 'discourse' OR kind = 'fragment' OR kind = 'heading' OR kind = 'quotation'), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(turn_id) REFERENCES turns (id), 
@@ -309,7 +309,7 @@ CREATE TABLE speakers (
 	role VARCHAR NOT NULL, 
 	affiliation VARCHAR, 
 	PRIMARY KEY (id), 
-	CONSTRAINT ck_role_enum CHECK (role IN ('guest', 'host', 'author', 'editor', 'interviewer', 'other'))
+	CONSTRAINT ck_role_enum CHECK (role = 'guest' OR role = 'host' OR role = 'author' OR role = 'editor' OR role = 'interviewer' OR role = 'other')
 );
 
 CREATE TABLE topics (
@@ -334,7 +334,7 @@ CREATE TABLE turns (
 	text TEXT NOT NULL, 
 	PRIMARY KEY (id), 
 	UNIQUE (document_id, position), 
-	CONSTRAINT ck_kind_enum CHECK (kind IN ('headline', 'summary', 'lead', 'interview')), 
+	CONSTRAINT ck_kind_enum CHECK (kind = 'headline' OR kind = 'summary' OR kind = 'lead' OR kind = 'interview'), 
 	CONSTRAINT ck_span CHECK (0 <= start AND start <= "end"), 
 	FOREIGN KEY(document_id) REFERENCES documents (id), 
 	FOREIGN KEY(section_id) REFERENCES sections (id), 

@@ -16,11 +16,14 @@ from quotekb.store.models import Base
 
 
 def _check_values(table: str, column: str) -> tuple[str, ...]:
+    """The values a CHECK of `column = 'a' OR column = 'b' ...` (optionally after
+    `column IS NULL OR`) allows."""
     for constraint in Base.metadata.tables[table].constraints:
         text = str(getattr(constraint, "sqltext", ""))
-        match = re.search(rf"\b{column} IN \(([^)]*)\)", text)
-        if match:
-            return tuple(v.strip().strip("'") for v in match.group(1).split(","))
+        terms = text.removeprefix(f"{column} IS NULL OR ").split(" OR ")
+        matches = [re.fullmatch(rf"{column} = '([^']*)'", term) for term in terms]
+        if all(matches):
+            return tuple(m.group(1) for m in matches)
     raise AssertionError(f"no CHECK on {table}.{column}")
 
 
@@ -36,6 +39,7 @@ def test_check_constraints_use_the_vocabulary():
     assert _check_values("analogy_mentions", "stance_source") == vocabulary.STANCE_SOURCES
     assert _check_values("quotes", "kind") == vocabulary.QUOTE_KINDS
     assert _check_values("quotes", "attribution") == vocabulary.QUOTE_ATTRIBUTIONS
+    assert _check_values("entities", "kind") == vocabulary.ENTITY_KINDS
 
 
 def test_the_cli_offers_the_claim_kinds():

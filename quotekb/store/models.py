@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from quotekb.vocabulary import (
     CERTAINTIES,
     CLAIM_KINDS,
+    ENTITY_KINDS,
     MENTION_ROLES,
     QUOTE_ATTRIBUTIONS,
     QUOTE_KINDS,
@@ -37,14 +38,20 @@ from quotekb.vocabulary import (
 )
 
 
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    """`column = 'a' OR column = 'b' ...`, not `column IN ('a', 'b')`: SQLite 3.40
+    builds a temporary index of an IN list again for every row a statement inserts,
+    which made each such CHECK cost about 4 us per row (about 1.5 s of a 1,000-article
+    build, 376,000 checked values) against 0.2 us for the comparisons."""
+    return " OR ".join(f"{column} = '{v}'" for v in values)
+
+
 def _enum_check(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({quoted})", name=f"ck_{column}_enum")
+    return CheckConstraint(_one_of(column, values), name=f"ck_{column}_enum")
 
 
 def _nullable_enum_check(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IS NULL OR {column} IN ({quoted})", name=name)
+    return CheckConstraint(f"{column} IS NULL OR {_one_of(column, values)}", name=name)
 
 
 def _span_check() -> CheckConstraint:
@@ -412,12 +419,7 @@ class AnalogyMarker(Base):
 
 class Entity(Base):
     __tablename__ = "entities"
-    __table_args__ = (
-        CheckConstraint(
-            "kind IN ('organization', 'technology', 'product', 'method', 'person', 'place')",
-            name="ck_kind_enum",
-        ),
-    )
+    __table_args__ = (_enum_check("kind", ENTITY_KINDS),)
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     name: Mapped[str] = mapped_column(String)
