@@ -38,7 +38,17 @@ from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
 from quotekb.store import workers
 from quotekb.store.schema import apply_extras, create_indexes, create_schema, make_engine, schema_sql
-from quotekb.store.writer import Rebaser, commit, delete_document, drop_unused_lexemes, merge_shard, pack, write_rows
+from quotekb.store.writer import (
+    Rebaser,
+    commit,
+    delete_document,
+    drop_unused_lexemes,
+    known_lexemes,
+    merge_shard,
+    pack,
+    write_chunk,
+    write_rows,
+)
 
 
 @dataclass
@@ -348,7 +358,7 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
     by_id = {a.id: a for a in corpus.articles}
     todo = [by_id[article_id] for article_id in plan.changed]
     held.runner = runner = workers.start(todo, corpus.speakers, extractor, with_tokens, jobs, shards,
-                                         allow_warnings=allow_warnings)
+                                         allow_warnings=allow_warnings, direct=True, unit_terms=True)
     # parse what will be processed before any output, so bad input fails first; this
     # also starts the pool's workers
     runner.parse()
@@ -373,9 +383,16 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
             stats.removed = len(plan.removed)
             extractor.mark_used_from_db(conn)
             rebaser = Rebaser(conn)
+        if runner.direct:
+            runner.start_ids(rebaser.base, known_lexemes(conn) if plan.mode == "incremental" else {})
+        unit_terms: dict[str, tuple[str, str]] = {}
         for done in runner.results():
-            merge_shard(conn, done.shard, rebaser, done.used_ids, stats.counts)
-            done.shard.unlink()
+            unit_terms.update(done.unit_terms)
+            if done.shard is None:
+                write_chunk(conn, done.batches, done.lexemes, stats.counts)
+            else:
+                merge_shard(conn, done.shard, rebaser, done.used_ids, stats.counts)
+                done.shard.unlink()
             extractor.used_stances |= done.used_stances
             for article_id, chars, summary in done.progress:
                 stats.articles += 1
@@ -392,7 +409,7 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
             sorted(build_info(corpus.shared_hashes, with_tokens).items()),
         )
         create_indexes(conn)  # no-ops on an incremental build, which has them
-        apply_extras(conn)
+        apply_extras(conn, unit_terms)
         commit(conn)
     engine.dispose()
     held.engine = None

@@ -49,15 +49,27 @@ class IdAllocator:
 
 
 class Lexicon:
-    """The lexemes one shard uses, numbered from 1 in order of first use; the build's
-    merge maps these ids onto the database's lexemes table."""
+    """Lexemes numbered in order of first use. A shard's lexicon starts empty (ids from
+    1, which the merge maps onto the database's lexemes table); a serial build's starts
+    from the database's own lexemes (`known`), so its ids are the database's and its
+    rows go straight in (writer.write_chunk)."""
 
-    def __init__(self) -> None:
-        self.ids: dict[tuple[str, ...], int] = {}
+    def __init__(self, known: dict[tuple[str, ...], int] | None = None) -> None:
+        self.ids: dict[tuple[str, ...], int] = dict(known or {})
+        # new ids follow the largest known one, which after a rebuild that dropped
+        # lexemes can be more than their number
+        self.offset = max(self.ids.values(), default=0) - len(self.ids)
+        self.written = len(self.ids)
 
     def rows(self) -> list[list[str]]:
         """Value lists in LEXEME_COLUMNS order, the row for id n at index n - 1."""
         return [list(fields) for fields in self.ids]
+
+    def new_rows(self) -> list[list]:
+        """[id, *fields] of the lexemes added since the last call, in order of id."""
+        added = list(self.ids.items())[self.written:]
+        self.written = len(self.ids)
+        return [[lexeme_id, *fields] for fields, lexeme_id in added]
 
 
 # the value orders of lexeme and morpheme rows; tests/test_nlp.py checks them
@@ -92,7 +104,7 @@ def token_rows(
     hottest loop.
     """
     morphemes, fts, views = [], [], {}
-    lexeme_ids = lexicon.ids
+    lexeme_ids, offset = lexicon.ids, lexicon.offset + 1
     if analysed is None:
         analysed = [nlp.morphemes(sentence["text"]) for sentence in sentences]
     for sentence, found in zip(sentences, analysed, strict=True):
@@ -102,7 +114,7 @@ def token_rows(
             fields = lexeme.fields
             lexeme_id = lexeme_ids.get(fields)
             if lexeme_id is None:
-                lexeme_id = lexeme_ids[fields] = len(lexeme_ids) + 1
+                lexeme_id = lexeme_ids[fields] = len(lexeme_ids) + offset
             pos.append(fields[5])
             if lexeme.searchable:
                 search_position = len(forms)

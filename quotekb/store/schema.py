@@ -9,6 +9,7 @@ tests all see the same schema.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -84,11 +85,13 @@ def create_indexes(conn) -> None:
             conn.execute(CreateIndex(index, if_not_exists=True))
 
 
-def apply_extras(conn) -> None:
+def apply_extras(conn, unit_terms: Mapping[str, tuple[str, str]] | None = None) -> None:
+    """Views, and the indexes derived from the finished tables; `unit_terms`: see
+    units.index_units."""
     for name, select in VIEWS.items():
         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")
         conn.exec_driver_sql(f"CREATE VIEW {name} AS {select.strip()}")
-    index_units(conn)
+    index_units(conn, unit_terms)
     index_search_top(conn)  # after every change of sentences_fts: BM25 reads the whole index
 
 

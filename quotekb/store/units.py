@@ -9,6 +9,8 @@ the documents whose text or YAML changed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from quotekb import nlp
 
 UNITS_FTS = (
@@ -31,8 +33,17 @@ def terms_and_spans(text: str) -> tuple[str, str]:
             " ".join(f"{t.start}-{t.end}" for t in tokens))
 
 
-def index_units(conn) -> int:
-    """Bring units_fts up to date with the documents; returns the number of units indexed."""
+def unit_texts(rows: dict[str, list]) -> list[str]:
+    """The texts of one document's rows (document_rows) that index_units will index."""
+    return [s["heading"] for s in rows.get("sections", ())] + [k["text"] for k in rows.get("key_points", ())]
+
+
+def index_units(conn, analysed: Mapping[str, tuple[str, str]] | None = None) -> int:
+    """Bring units_fts up to date with the documents; returns the number of units indexed.
+    `analysed`: terms_and_spans() of texts found beforehand (a parallel build's workers
+    tokenize their documents' units, so the merging process does not at the end,
+    when the other cores are idle); any other text is tokenized here."""
+    analysed = analysed or {}
     version = "d.sha256 || ':' || d.yaml_sha256"
     conn.exec_driver_sql(
         f"DELETE FROM units_fts WHERE rowid IN (SELECT u.rowid FROM units_fts u "
@@ -45,7 +56,8 @@ def index_units(conn) -> int:
     for document_id, doc_version in todo:
         for unit, sql in UNIT_SOURCES.items():
             for _doc, source_id, start, end, text in conn.exec_driver_sql(sql, (document_id,)).all():
-                terms, spans = terms_and_spans(text)
+                found = analysed.get(text)
+                terms, spans = found if found is not None else terms_and_spans(text)
                 rows.append((terms, spans, unit, document_id, source_id, start, end, text, doc_version))
     if rows:
         conn.exec_driver_sql(

@@ -1,9 +1,12 @@
 """Processing articles into shards, in this process or in a standard process pool.
 
 Articles are processed in tasks of CHUNK_ARTICLES consecutive articles; each task
-runs pipeline.process_document on its articles and writes their rows into one shard
-file (writer.write_shard) that the build then merges, in corpus order, so the
-database does not depend on the number of jobs.
+runs pipeline.process_document on its articles. A pool worker writes a task's rows
+into one shard file (writer.write_shard) that the build then merges, in corpus order,
+so the database does not depend on the number of jobs. The serial runner, when the
+build asks for it (`direct`), numbers rows with the database's own ids and hands
+them over as they are, to be written straight in (writer.write_chunk): in one
+process, a shard only meant writing every row twice.
 
 Bad input must fail before any output: the parent parses every article first (about
 2% of a build), then the pool's workers process the tasks (parsing their articles
@@ -24,7 +27,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from quotekb import nlp
@@ -34,6 +37,7 @@ from quotekb.knowledge.pipeline import Extractor
 from quotekb.parse.document import ParsedDocument, parse_article
 from quotekb.pipeline import process_document
 from quotekb.store.rows import IdAllocator, Lexicon, analyse
+from quotekb.store.units import terms_and_spans, unit_texts
 from quotekb.store.writer import pack, write_shard
 
 # Articles per task: large enough that a shard's fixed costs (a file, its tables)
@@ -66,13 +70,18 @@ def bulk_gc() -> Iterator[None]:
 
 @dataclass
 class Processed:
-    """One task's result: its shard, how many ids of each table it used, the curated
-    stances it applied, and one progress line per article."""
+    """One task's result: its shard (None when its rows are handed over as they are:
+    `batches`, one per article, and the `lexemes` first used by them, ids included),
+    how many ids of each table it used, the curated stances it applied, and one
+    progress line per article."""
 
-    shard: Path
+    shard: Path | None
     used_ids: Counter
     used_stances: set
     progress: list[tuple[str, int, str]]
+    batches: list | None = None
+    lexemes: list | None = None
+    unit_terms: dict = field(default_factory=dict)  # pool workers: units.terms_and_spans per unit text
 
 
 @dataclass(frozen=True)
@@ -88,19 +97,32 @@ def tasks_for(n_articles: int, shards: Path) -> list[Task]:
 
 
 def process(task: Task, docs: list[ParsedDocument], speakers: dict, extractor: Extractor,
-            with_tokens: bool) -> Processed:
-    """Tokenize and extract parsed articles, with ids local to the task, into its shard."""
-    ids, lexicon = IdAllocator(), Lexicon()
+            with_tokens: bool, ids: IdAllocator | None = None, lexicon: Lexicon | None = None,
+            unit_terms: bool = False) -> Processed:
+    """Tokenize and extract parsed articles. Without `ids` and `lexicon`: with ids
+    local to the task, into its shard. With them (the database's ids, the serial
+    build): rows handed over as they are. `unit_terms`: also tokenize the units
+    (headings, key points) that the SQLite build indexes at its end (units.py)."""
+    direct = ids is not None
+    if not direct:
+        ids, lexicon = IdAllocator(), Lexicon()
+    ids_before = Counter(ids.counts)
     stances_before = set(extractor.used_stances)
-    batches, progress = [], []
+    batches, progress, unit_texts_of = [], [], []
     analysed = analyse(docs) if with_tokens else [None] * len(docs)
     for doc, morphemes in zip(docs, analysed, strict=True):
         done = process_document(doc.article, speakers, extractor, ids, lexicon, with_tokens, morphemes, doc)
         batches.append(pack(done.rows))
+        unit_texts_of.extend(unit_texts(done.rows))
         progress.append((doc.article.id, len(doc.article.text),
                          f"{len(doc.sections)} sections, {len(doc.turns)} turns, {len(doc.sentences)} sentences"))
+    used = ids.counts - ids_before
+    if direct:
+        return Processed(None, used, extractor.used_stances - stances_before, progress, batches,
+                         lexicon.new_rows())
     write_shard(task.shard, batches, lexicon.rows())
-    return Processed(task.shard, ids.counts, extractor.used_stances - stances_before, progress)
+    return Processed(task.shard, used, extractor.used_stances - stances_before, progress,
+                     unit_terms={text: terms_and_spans(text) for text in unit_texts_of} if unit_terms else {})
 
 
 def parse_all(articles: list[Article], speakers: dict, allow_warnings: bool = True) -> list[ParsedDocument]:
@@ -119,21 +141,33 @@ def parse_all(articles: list[Article], speakers: dict, allow_warnings: bool = Tr
 
 
 class InProcess:
-    """The serial build: parse everything, then process task after task."""
+    """The serial build: parse everything, then process task after task. With
+    `direct`, rows carry the ids that start() is given (the database's) and no shard
+    is written."""
 
     def __init__(self, articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool,
-                 tasks: list[Task], allow_warnings: bool = False) -> None:
+                 tasks: list[Task], allow_warnings: bool = False, direct: bool = False) -> None:
         self.articles, self.speakers, self.extractor = articles, speakers, extractor
         self.with_tokens, self.tasks, self.allow_warnings = with_tokens, tasks, allow_warnings
+        self.direct = direct
         self.parsed: list[ParsedDocument] = []
+        self.ids: IdAllocator | None = None
+        self.lexicon: Lexicon | None = None
 
     def parse(self) -> None:
         self.parsed = parse_all(self.articles, self.speakers, self.allow_warnings)
 
+    def start_ids(self, last_ids: Counter, lexemes: dict[tuple[str, ...], int]) -> None:
+        """For `direct`: the largest id of each table and the lexemes in the database."""
+        self.ids, self.lexicon = IdAllocator(), Lexicon(lexemes)
+        self.ids.counts.update(last_ids)
+
     def results(self) -> Iterator[Processed]:
+        if self.direct and self.ids is None:
+            raise RuntimeError("a direct serial build needs start_ids() before results()")
         for task in self.tasks:
             yield process(task, self.parsed[task.start : task.stop], self.speakers, self.extractor,
-                          self.with_tokens)
+                          self.with_tokens, self.ids, self.lexicon)
 
     def close(self, abort: bool = False) -> None:
         pass
@@ -144,10 +178,10 @@ class InProcess:
 _WORKER: dict = {}
 
 
-def _init_worker(speakers: dict, extractor: Extractor, with_tokens: bool) -> None:
+def _init_worker(speakers: dict, extractor: Extractor, with_tokens: bool, unit_terms: bool) -> None:
     nlp.reset_thread_state()  # a forked worker must not share the parent's tokenizer
     gc.set_threshold(*BULK_GC_THRESHOLDS)  # the worker's whole life is a build
-    _WORKER.update(speakers=speakers, extractor=extractor, with_tokens=with_tokens)
+    _WORKER.update(speakers=speakers, extractor=extractor, with_tokens=with_tokens, unit_terms=unit_terms)
     threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
@@ -162,7 +196,7 @@ def _end_with_parent(parent: int) -> None:
 def _run_task(task: Task, articles: list[Article]) -> Processed:
     speakers, extractor = _WORKER["speakers"], _WORKER["extractor"]
     docs = parse_all(articles, speakers)
-    return process(task, docs, speakers, extractor, _WORKER["with_tokens"])
+    return process(task, docs, speakers, extractor, _WORKER["with_tokens"], unit_terms=_WORKER["unit_terms"])
 
 
 class Pool:
@@ -170,19 +204,21 @@ class Pool:
     results read back in the same order."""
 
     def __init__(self, articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool,
-                 tasks: list[Task], jobs: int, allow_warnings: bool = False) -> None:
+                 tasks: list[Task], jobs: int, allow_warnings: bool = False, unit_terms: bool = False) -> None:
         self.articles, self.speakers, self.tasks = articles, speakers, tasks
+        self.unit_terms = unit_terms
         self.allow_warnings = allow_warnings
         self.extractor, self.with_tokens, self.jobs = extractor, with_tokens, jobs
         self.executor: ProcessPoolExecutor | None = None
         self.futures: list[Future] = []
+        self.direct = False  # workers always write shards
 
     def parse(self) -> None:
         parse_all(self.articles, self.speakers, self.allow_warnings)
         self.executor = ProcessPoolExecutor(
             max_workers=min(self.jobs, len(self.tasks)),
             mp_context=multiprocessing.get_context(START_METHOD),
-            initializer=_init_worker, initargs=(self.speakers, self.extractor, self.with_tokens))
+            initializer=_init_worker, initargs=(self.speakers, self.extractor, self.with_tokens, self.unit_terms))
         self.futures = [self.executor.submit(_run_task, task, self.articles[task.start : task.stop])
                         for task in self.tasks]
 
@@ -208,9 +244,12 @@ def uses_pool(n_articles: int, jobs: int) -> bool:
 
 
 def start(articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool, jobs: int,
-          shards: Path, allow_warnings: bool = False) -> InProcess | Pool:
-    """The serial runner, or the pool when there are jobs and tasks for it."""
+          shards: Path, allow_warnings: bool = False, direct: bool = False,
+          unit_terms: bool = False) -> InProcess | Pool:
+    """The serial runner, or the pool when there are jobs and tasks for it. `direct`:
+    the serial runner hands rows over with the database's ids (see InProcess).
+    `unit_terms`: pool workers also tokenize the units the SQLite build indexes (process)."""
     tasks = tasks_for(len(articles), shards)
     if not uses_pool(len(articles), jobs):
-        return InProcess(articles, speakers, extractor, with_tokens, tasks, allow_warnings)
-    return Pool(articles, speakers, extractor, with_tokens, tasks, jobs, allow_warnings)
+        return InProcess(articles, speakers, extractor, with_tokens, tasks, allow_warnings, direct)
+    return Pool(articles, speakers, extractor, with_tokens, tasks, jobs, allow_warnings, unit_terms)

@@ -202,10 +202,8 @@ def merge_shard(conn: Connection, path: Path, rebaser: Rebaser, used: Counter, c
                                f"SELECT {', '.join(select)} FROM {source} ORDER BY shard.{table}._rowid_")
         counts[table] += cursor.rowcount
     if used.get("sentences"):
-        # the trigram index reads the sentences just merged (external content)
         first = rebaser.base["sentences"] + 1
-        dbapi.execute("INSERT INTO sentences_trigram(rowid, text) SELECT id, text FROM sentences "
-                      "WHERE id BETWEEN ? AND ?", (first, first + used["sentences"] - 1))
+        _index_trigrams(dbapi, first, first + used["sentences"] - 1)
     commit(conn)
     # not in a finally: after a failed insert the shard is still read by the open
     # transaction, and the build abandons the whole file anyway
@@ -213,6 +211,36 @@ def merge_shard(conn: Connection, path: Path, rebaser: Rebaser, used: Counter, c
     rebaser.advance(used)
 
 
+def _index_trigrams(dbapi, first: int, last: int) -> None:
+    """The trigram index reads the sentences just written (external content)."""
+    dbapi.execute("INSERT INTO sentences_trigram(rowid, text) SELECT id, text FROM sentences "
+                  "WHERE id BETWEEN ? AND ?", (first, last))
+
+
+def write_chunk(conn: Connection, batches: list[Packed], lexemes: list[list], counts: Counter) -> None:
+    """Rows of several documents that carry the database's ids already (a serial
+    build's chunk), with the lexemes they use first ([id, *fields]), and commit.
+    Table by table across the documents, like merge_shard, so that both give the same
+    rows in the same order and the same full-text segments."""
+    dbapi = conn.connection.driver_connection
+    if lexemes:
+        dbapi.executemany(_INSERTS["lexemes"], lexemes)
+        counts["lexemes"] += len(lexemes)
+    sentence_ids = []
+    for table in TABLE_ORDER:
+        for packed in batches:
+            rows = packed.get(table)
+            if rows:
+                dbapi.executemany(_INSERTS[table], rows)
+                counts[table] += len(rows)
+                if table == "sentences":
+                    sentence_ids += (rows[0][_SENTENCE_ID], rows[-1][_SENTENCE_ID])
+    if sentence_ids:
+        _index_trigrams(dbapi, min(sentence_ids), max(sentence_ids))
+    commit(conn)
+
+
+_SENTENCE_ID = COLUMNS["sentences"].index("id")
 _LEXEME_ID = COLUMNS["morphemes"].index("lexeme_id")
 # what identifies a lexeme (the unique constraint of the lexemes table)
 LEXEME_KEY = tuple(next(c for c in Base.metadata.tables["lexemes"].constraints
@@ -233,6 +261,12 @@ def _merge_lexemes(dbapi, counts: Counter) -> None:
     same = " AND ".join(f"g.{c} = s.c{LEXEME_FIELDS.index(c)}" for c in LEXEME_KEY)
     dbapi.execute(f"INSERT INTO temp.lexeme_map SELECT s._rowid_, g.id FROM shard.lexemes s "
                   f"JOIN main.lexemes g ON {same}")
+
+
+def known_lexemes(conn: Connection) -> dict[tuple[str, ...], int]:
+    """The database's lexemes: their fields (LEXEME_FIELDS order) -> id."""
+    fields = ", ".join(LEXEME_FIELDS)
+    return {tuple(row[1:]): row[0] for row in conn.exec_driver_sql(f"SELECT id, {fields} FROM lexemes")}
 
 
 def drop_unused_lexemes(conn: Connection) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -95,28 +96,36 @@ def corpus21(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def merges(monkeypatch) -> list[int]:
-    """Sentences in each shard the build merges, in merge order."""
+def merges(monkeypatch) -> list[tuple[str, int]]:
+    """How each chunk reached the database, in order: ("shard", sentences) for a shard
+    a pool worker wrote and the build merged, ("direct", sentences) for a serial
+    build's chunk written straight in."""
     import quotekb.store.build as build_module
 
     merged = []
-    original = build_module.merge_shard
+    merge_shard, write_chunk = build_module.merge_shard, build_module.write_chunk
 
-    def counting(conn, path, rebaser, used, counts):
-        merged.append(used["sentences"])
-        return original(conn, path, rebaser, used, counts)
+    def counting_merge(conn, path, rebaser, used, counts):
+        merged.append(("shard", used["sentences"]))
+        return merge_shard(conn, path, rebaser, used, counts)
 
-    monkeypatch.setattr(build_module, "merge_shard", counting)
+    def counting_write(conn, batches, lexemes, counts):
+        merged.append(("direct", sum(len(batch.get("sentences", ())) for batch in batches)))
+        return write_chunk(conn, batches, lexemes, counts)
+
+    monkeypatch.setattr(build_module, "merge_shard", counting_merge)
+    monkeypatch.setattr(build_module, "write_chunk", counting_write)
     return merged
 
 
 def test_parallel_build_equals_serial_build(corpus21, tmp_path, merges):
     build(corpus21, tmp_path / "serial.db")
     stats = build(corpus21, tmp_path / "parallel.db", jobs=2)
-    # 21 articles in chunks of 8: three shards, each holding sentences, the same
-    # shards whether written one after another or by two workers
-    assert stats.articles == 21 and len(merges) == 6 and all(merges)
-    assert merges[:3] == merges[3:]
+    # 21 articles in chunks of 8: three chunks, each holding sentences, written
+    # straight in by the serial build and as shards by the two workers
+    assert stats.articles == 21 and len(merges) == 6 and all(n for _how, n in merges)
+    assert [how for how, _n in merges] == ["direct"] * 3 + ["shard"] * 3
+    assert [n for _how, n in merges[:3]] == [n for _how, n in merges[3:]]
     assert dump(tmp_path / "serial.db") == dump(tmp_path / "parallel.db")
     leftovers = [p.name for p in tmp_path.iterdir() if ".tmp" in p.name]
     assert leftovers == []
@@ -165,8 +174,9 @@ def test_parallel_incremental_build_equals_serial(corpus21, tmp_path, merges):
     first = build(serial, tmp_path / "s.db")
     second = build(parallel, tmp_path / "p.db", jobs=2)
     assert (first.mode, first.articles) == (second.mode, second.articles) == ("incremental", 11)
-    # 3 shards per full build, then 2 per incremental build (11 articles)
-    assert len(merges) == 3 + 3 + 2 + 2
+    # 3 chunks per full build, then 2 per incremental build (11 articles): the
+    # parallel one merges shards on top of the existing rows
+    assert [how for how, _n in merges] == ["direct"] * 3 * 2 + ["direct"] * 2 + ["shard"] * 2
     assert dump(tmp_path / "s.db") == dump(tmp_path / "p.db")
 
 
@@ -358,7 +368,7 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging(corpus21, tmp_pat
     db = tmp_path / "db" / "quotekb.db"
     build(CORPUS, db)
     before = db.read_bytes()
-    monkeypatch.setattr(workers, "process", lambda *args: os._exit(3))  # in the forked workers
+    monkeypatch.setattr(workers, "process", lambda *args, **kwargs: os._exit(3))  # in the forked workers
     with pytest.raises(RuntimeError, match=r"a build worker died"):
         build(corpus21, db, jobs=2)
     assert db.read_bytes() == before
@@ -590,3 +600,46 @@ def test_a_deleted_article_is_not_searched_for_curated_quotes(tmp_path, monkeypa
     stats = build(root, db)
     assert (stats.mode, stats.removed) == ("incremental", 1)
     assert seen == [set()]  # neither the changed seed nor the deleted copy
+
+
+def _tokens(db: Path) -> list[tuple]:
+    """Each morpheme as a reader sees it: document, offsets, its lexeme's fields, and
+    the characters of the text it covers."""
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(
+            "SELECT s.document_id, m.start, m.\"end\", l.surface, l.normalized_form, l.pos_detail, "
+            "substr(d.text, m.start + 1, m.\"end\" - m.start) FROM morphemes m "
+            "JOIN sentences s ON s.id = m.sentence_id JOIN lexemes l ON l.id = m.lexeme_id "
+            "JOIN documents d ON d.id = s.document_id ORDER BY s.document_id, m.start").fetchall()
+
+
+def test_a_serial_rebuild_numbers_new_lexemes_after_a_gap_left_by_dropped_ones(corpus3, tmp_path):
+    # a serial build writes lexemes with ids it chose itself (rows.Lexicon): after a
+    # rebuild dropped lexemes from the middle of the id range, new ones must follow
+    # the largest id, not the count, or they would collide with a kept one
+    root, db = copy(corpus3, tmp_path), tmp_path / "q.db"
+    middle, last = sorted((root / "articles").glob("*.txt"))[1:]
+
+    def append(path: Path, paragraph: str) -> None:
+        path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + f"\n\n{paragraph}\n", encoding="utf-8")
+
+    # the synthetic articles reuse the seed's words: new words are written into two
+    # of them, so that the last one's get ids above the middle one's
+    original = middle.read_text(encoding="utf-8")
+    append(middle, "ヴォイニッチ写本とロゼッタストーンの話をした。")
+    append(last, "ピラミッドとスフィンクスの話もした。")
+    build(root, db)
+    middle.write_text(original, encoding="utf-8")
+    assert build(root, db).mode == "incremental"
+    with closing(sqlite3.connect(db)) as conn:
+        largest, number = conn.execute("SELECT max(id), count(*) FROM lexemes").fetchone()
+        assert largest > number  # the gap this test is about
+    append(middle, "ツタンカーメンの黄金のマスクを見た。")
+    assert build(root, db).mode == "incremental"
+    with closing(sqlite3.connect(db)) as conn:
+        new = dict(conn.execute("SELECT surface, id FROM lexemes WHERE surface IN ('ツタンカーメン', 'マスク')"))
+    assert set(new) == {"ツタンカーメン", "マスク"} and min(new.values()) > largest
+    tokens = _tokens(db)
+    assert tokens and all(surface == covered for *_where, surface, _form, _pos, covered in tokens)
+    build(root, tmp_path / "full.db")
+    assert tokens == _tokens(tmp_path / "full.db")
