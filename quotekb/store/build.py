@@ -10,9 +10,10 @@ Builds are incremental: documents store the content hashes of their text and YAM
 and only articles whose hashes changed are loaded and reprocessed, on a copy of the
 database made in a thread meanwhile; a corpus whose hashes all match is not even
 parsed; a change to a shared file (speakers, topics, analogies, entities, cues), to the
-schema, or `--full` rebuilds everything. Articles are processed in chunks into shard
-files (workers.py), by one worker process per job, and merged in corpus order, so
-the database does not depend on the number of jobs.
+schema, or `--full` rebuilds everything. Articles are processed in chunks
+(workers.py): in one process each chunk is written straight in; with several jobs, by
+one worker process per job into shard files merged in corpus order. The database does
+not depend on the number of jobs.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
-"""Writing rows into SQLite: shards, id shifting on merge, bulk inserts, deletion.
+"""Writing rows into SQLite: chunks, shards, id shifting on merge, deletion.
 
-Articles are processed in chunks of consecutive articles, each written into a shard:
-a scratch SQLite file of plain tables, with ids local to the shard (1, 2, ...). The
-build merges shards in corpus order with INSERT ... SELECT; `Rebaser` shifts every
-integer id, and every foreign key pointing at one, by the table's current maximum,
-using the foreign keys declared on the models, so no table-specific code is needed
-here, and no row passes through Python in the process that merges. Workers of a
-parallel build write shards side by side; a serial build writes the same shards one
-after another, which keeps both databases identical (full-text index pages depend on
-how rows were inserted).
+Articles are processed in chunks of consecutive articles. A pool worker writes its
+chunk into a shard: a scratch SQLite file of plain tables, with ids local to the shard
+(1, 2, ...). The build merges shards in corpus order with INSERT ... SELECT; `Rebaser`
+shifts every integer id, and every foreign key pointing at one, by the table's current
+maximum, using the foreign keys declared on the models, so no table-specific code is
+needed here, and no row passes through Python in the process that merges. A serial
+build numbers its rows with the database's ids from the start and writes each chunk
+straight in (write_chunk). Both insert table by table across a chunk's documents and
+commit once per chunk, which keeps the two databases identical (full-text index pages
+depend on how rows were inserted).
 """
 
 from __future__ import annotations
