@@ -9,10 +9,12 @@ them over as they are, to be written straight in (writer.write_chunk): in one
 process, a shard only meant writing every row twice.
 
 Bad input must fail before any output: the parent parses every article first (about
-2% of a build), then the pool's workers process the tasks (parsing their articles
-again, which is cheaper than sending parsed articles between processes: pickling
-them took about half as long as parsing). The pool uses the platform's default start
-method (fork on Linux, spawn on macOS and Windows); START_METHOD overrides it.
+4% of a build), then the pool's workers process the tasks. Forked workers read the
+parent's parsed articles from the memory they inherit; spawned ones parse their
+articles again, which is cheaper than sending parsed articles between processes
+(pickling them took about half as long as parsing). The pool uses the platform's
+default start method (fork on Linux, spawn on macOS and Windows); START_METHOD
+overrides it.
 """
 
 from __future__ import annotations
@@ -193,9 +195,23 @@ def _end_with_parent(parent: int) -> None:
     os._exit(1)
 
 
+# The parent's parsed articles while it starts the pool: a forked worker inherits them
+# and need not parse again. Empty in a spawned worker, and in the parent once the pool
+# has forked its workers.
+_INHERITED: list[ParsedDocument] = []
+
+
+def _inherited(task: Task, articles: list[Article]) -> list[ParsedDocument] | None:
+    """The task's parsed articles from _INHERITED, if they are these very files."""
+    docs = _INHERITED[task.start : task.stop]
+    same = [(d.article.id, d.article.sha256, d.article.yaml_sha256) for d in docs] == [
+        (a.id, a.sha256, a.yaml_sha256) for a in articles]
+    return docs if docs and same else None
+
+
 def _run_task(task: Task, articles: list[Article]) -> Processed:
     speakers, extractor = _WORKER["speakers"], _WORKER["extractor"]
-    docs = parse_all(articles, speakers)
+    docs = _inherited(task, articles) or parse_all(articles, speakers)
     return process(task, docs, speakers, extractor, _WORKER["with_tokens"], unit_terms=_WORKER["unit_terms"])
 
 
@@ -214,13 +230,21 @@ class Pool:
         self.direct = False  # workers always write shards
 
     def parse(self) -> None:
-        parse_all(self.articles, self.speakers, self.allow_warnings)
-        self.executor = ProcessPoolExecutor(
-            max_workers=min(self.jobs, len(self.tasks)),
-            mp_context=multiprocessing.get_context(START_METHOD),
-            initializer=_init_worker, initargs=(self.speakers, self.extractor, self.with_tokens, self.unit_terms))
-        self.futures = [self.executor.submit(_run_task, task, self.articles[task.start : task.stop])
-                        for task in self.tasks]
+        global _INHERITED
+        parsed = parse_all(self.articles, self.speakers, self.allow_warnings)
+        context = multiprocessing.get_context(START_METHOD)
+        if context.get_start_method() == "fork":
+            _INHERITED = parsed
+        try:
+            self.executor = ProcessPoolExecutor(
+                max_workers=min(self.jobs, len(self.tasks)), mp_context=context,
+                initializer=_init_worker, initargs=(self.speakers, self.extractor, self.with_tokens, self.unit_terms))
+            # with fork, the first submit forks every worker (Python 3.11); should a
+            # worker be forked later, it finds nothing inherited and parses
+            self.futures = [self.executor.submit(_run_task, task, self.articles[task.start : task.stop])
+                            for task in self.tasks]
+        finally:
+            _INHERITED = []  # the parent keeps no parsed article for the whole build
 
     def results(self) -> Iterator[Processed]:
         for future in self.futures:

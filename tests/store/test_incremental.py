@@ -643,3 +643,32 @@ def test_a_serial_rebuild_numbers_new_lexemes_after_a_gap_left_by_dropped_ones(c
     assert tokens and all(surface == covered for *_where, surface, _form, _pos, covered in tokens)
     build(root, tmp_path / "full.db")
     assert tokens == _tokens(tmp_path / "full.db")
+
+
+def _parsing_recorder(log: Path):
+    """A parse_article that appends the parsing process's pid to `log`."""
+    from quotekb.parse.document import parse_article
+
+    def recording(article, speakers):
+        with log.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return parse_article(article, speakers)
+
+    return recording
+
+
+def test_forked_workers_take_the_parents_parsed_articles_instead_of_parsing_again(corpus21, tmp_path, monkeypatch):
+    # the parent parses every article before the pool starts; a forked worker
+    # inherits what it parsed (and the recorder below, so it would log its own pid)
+    from quotekb.store import workers
+
+    log = tmp_path / "parses.txt"
+    monkeypatch.setattr(workers, "START_METHOD", "fork")
+    monkeypatch.setattr(workers, "parse_article", _parsing_recorder(log))
+    build(corpus21, tmp_path / "serial.db")
+    log.unlink()
+    stats = build(corpus21, tmp_path / "pool.db", jobs=2)
+    assert stats.articles == 21
+    assert log.read_text().split() == [str(os.getpid())] * 21  # the parent's validation only
+    assert workers._INHERITED == []  # the parent keeps nothing once the pool runs
+    assert dump(tmp_path / "serial.db") == dump(tmp_path / "pool.db")
