@@ -34,7 +34,6 @@ the next server that opens the path.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import contextvars
 import dataclasses
@@ -305,18 +304,21 @@ class Live:
         return True
 
     def let_go(self) -> None:
-        """At exit: the current build's link (a link left behind keeps a replaced
-        build's disk space)."""
+        """At shutdown: the current build's link (one left behind would keep a
+        replaced build's disk space until the next server starts)."""
         if self.current is not None and self.current.link is not None:
             self.current.link.unlink(missing_ok=True)
 
     async def watch(self, _ds=None) -> None:
-        while True:
-            await asyncio.sleep(POLL_SECONDS)
-            try:
-                await self.poll_once()
-            except Exception:  # noqa: BLE001 - the watcher must outlive any one failure
-                log.exception("quotekb: watching %s failed; retrying", self.path)
+        try:
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                try:
+                    await self.poll_once()
+                except Exception:  # noqa: BLE001 - the watcher must outlive any one failure
+                    log.exception("quotekb: watching %s failed; retrying", self.path)
+        finally:  # cancelled by Datasette's shutdown (uvicorn's lifespan), after the last request
+            self.let_go()
 
 
 def _cacheable(scope: dict) -> bool:
@@ -427,7 +429,6 @@ def make_datasette(db_path: Path, config_path: Path, metadata_path: Path,
     ds = LiveDatasette(immutables=[str(db_path)], config=config, metadata=metadata)
     live = Live(ds, Path(db_path), Path(db_path).stem, cache_bytes)
     live.install_first()
-    atexit.register(live.let_go)
     ds.add_background_task(live.watch, name="quotekb-watch-database")
     return ds, live
 

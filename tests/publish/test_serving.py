@@ -399,3 +399,21 @@ def test_a_build_read_after_the_next_is_renamed_over_it_is_still_that_build(tmp_
     assert sorted(p.name for p in db.parent.iterdir() if not p.name.startswith(".")) == ["quotekb.db"]
     held = [p for p in db.parent.iterdir() if p.name.startswith(".")]
     assert len(held) <= 1 and all(os.path.samefile(p, db) for p in held)
+
+
+def test_links_of_a_worker_that_no_longer_runs_are_removed_at_start(tmp_path):
+    from quotekb.publish import live as live_module
+
+    root, db = _corpus(tmp_path), tmp_path / "db" / "quotekb.db"
+    build(root, db)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    orphan = db.with_name(f".quotekb.db.serving-{gone.stdout.strip()}-0")
+    os.link(db, orphan)
+    mine = db.with_name(f".quotekb.db.serving-{os.getpid()}-999999")  # a live process's (this one's)
+    os.link(db, mine)
+    _ds, live = live_module.make_datasette(db, REPO / "datasette.yaml", REPO / "metadata.yaml")
+    assert not orphan.exists() and mine.exists()
+    assert live.current.link is not None and os.path.samefile(live.current.link, db)
+    live.let_go()
+    assert not live.current.link.exists()
