@@ -4,15 +4,18 @@
 an immutable file lazily, once per SQL thread, by its path: threads that connected
 before the rename keep reading the old inode, the others the new one. Here instead:
 
-- a Version holds one build: an open file descriptor of that inode and a Datasette
-  Database reading it through /proc/self/fd/N, so every connection it ever opens
-  reads the same file, whatever is renamed over the path meanwhile;
+- a Version holds one build: a hard link to that inode beside the path (a name no
+  build renames over) and a Datasette Database reading it through that link, so every
+  connection it ever opens reads the same file, whatever is renamed over the path
+  meanwhile. Not /proc/self/fd/N: SQLite resolves that symlink to the path it names,
+  and once a build was renamed over it, to "quotekb.db (deleted)", an empty file it
+  creates; an SQL thread connecting to a build late read no tables at all;
 - a watcher (a Datasette background task, one per server process) stats the path
   every POLL_SECONDS; on a new inode it opens a Version for it, counts its tables,
   and swaps the databases dict in one assignment on the event loop;
 - a middleware pins each request to the dict current when it arrived (a context
   variable read by LiveDatasette.databases), so a request never mixes two builds;
-  a retired Version is closed when its last request ends;
+  a retired Version is closed, and its link removed, when its last request ends;
 - anonymous permission checks are answered once per Version (see LiveDatasette):
   Datasette 1.0a41 resolves them with SQL on its internal database on every request,
   even those whose page does not use the answer;
@@ -22,9 +25,10 @@ before the rename keep reading the old inode, the others the new one. Here inste
   never changes; Datasette spends 25-70 ms of CPU rendering one), dropped with it;
   a POST to a query page is answered 405.
 
-Without /proc (not Linux) the path itself is opened: a switch is still atomic per
-request, but a thread connecting between a rename and the next poll reads the new
-file early.
+Where no link can be made (a read-only directory) the path itself is opened: a
+switch is still atomic per request, but a thread connecting between a rename and the
+next poll reads the new file early. Links a killed worker left behind are removed by
+the next server that opens the path.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import contextlib
 import contextvars
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -130,9 +135,36 @@ def _anonymous_verdicts(actor: dict | None) -> Verdicts | None:
     return version.verdicts
 
 
-def _proc_fd_path(fd: int) -> str | None:
-    path = f"/proc/self/fd/{fd}"
-    return path if os.path.exists(path) else None
+_link_numbers = itertools.count()  # per process: several Live objects may share a path
+
+
+def _link_prefix(path: Path) -> str:
+    return f".{path.name}.serving-"
+
+
+def _hold(path: Path) -> Path | None:
+    """A new hard link to the file the path names now, or None when none can be made."""
+    link = path.with_name(f"{_link_prefix(path)}{os.getpid()}-{next(_link_numbers)}")
+    try:
+        os.link(path, link)  # atomic: whatever inode the path names at this instant
+    except OSError as error:
+        log.warning("quotekb: cannot link %s (%s); a late SQL connection may read a newer build", path, error)
+        return None
+    return link
+
+
+def _remove_orphan_links(path: Path) -> None:
+    """Links of worker processes that no longer run (killed before their cleanup)."""
+    for link in path.parent.glob(f"{_link_prefix(path)}*"):
+        pid = link.name[len(_link_prefix(path)):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            link.unlink(missing_ok=True)
+        except OSError:
+            pass  # alive, another user's
 
 
 class ResponseCache:
@@ -170,7 +202,7 @@ class Version:
     inode: tuple[int, int]
     build_hash: str
     schema_hash: str
-    fd: int | None
+    link: Path | None
     active: int = 0
     retired: bool = False
     databases: dict = field(default_factory=dict)
@@ -182,9 +214,9 @@ class Version:
             self.cache = ResponseCache(0)
             self.verdicts = Verdicts()
             self.db.close()
-            if self.fd is not None:
-                os.close(self.fd)
-                self.fd = None
+            if self.link is not None:
+                self.link.unlink(missing_ok=True)
+                self.link = None
 
 
 def _identity(conn: sqlite3.Connection) -> tuple[str, str]:
@@ -212,21 +244,23 @@ class Live:
         self.switches = 0
 
     def open_version(self) -> Version:
-        fd = os.open(self.path, os.O_RDONLY)
+        link = _hold(self.path)
+        target = str(link or self.path)
         try:
-            st = os.fstat(fd)
-            target = _proc_fd_path(fd) or str(self.path)
-            with contextlib.closing(sqlite3.connect(f"file:{target}?immutable=1", uri=True)) as conn:
+            st = os.stat(target)
+            with contextlib.closing(sqlite3.connect(f"file:{target}?mode=ro&immutable=1", uri=True)) as conn:
                 build_hash, schema_hash = _identity(conn)
             db = Database(self.ds, path=target, is_mutable=False)
             db.name, db.route = self.name, self.name
         except BaseException:
-            os.close(fd)
+            if link is not None:
+                link.unlink(missing_ok=True)
             raise
-        return Version(db, (st.st_dev, st.st_ino), build_hash, schema_hash, fd if target != str(self.path) else None,
+        return Version(db, (st.st_dev, st.st_ino), build_hash, schema_hash, link,
                        cache=ResponseCache(self.cache_bytes))
 
     def install_first(self) -> None:
+        _remove_orphan_links(self.path)
         version = self.open_version()
         self.ds.databases = {**self.ds.databases, self.name: version.db}
         version.databases = self.ds.databases
@@ -241,10 +275,14 @@ class Live:
         inode = (st.st_dev, st.st_ino)
         if inode == self.current.inode or inode == self.failed_inode:
             return False
+        version = None
         try:
             version = await asyncio.get_running_loop().run_in_executor(None, self.open_version)
             await version.db.table_counts(limit=60 * 60 * 1000)  # as Datasette does at startup
         except (OSError, sqlite3.Error) as error:
+            if version is not None:  # opened, then failed: let go of its link
+                version.retired = True
+                version.release()
             self.failed_inode = inode
             log.error("quotekb: cannot open the new %s (%s); still serving the previous build", self.path, error)
             return False
@@ -265,13 +303,22 @@ class Live:
         log.warning("quotekb: now serving build %s of %s", version.build_hash, self.path)
         return True
 
+    def let_go(self) -> None:
+        """At shutdown: the current build's link (one left behind would keep a
+        replaced build's disk space until the next server starts)."""
+        if self.current is not None and self.current.link is not None:
+            self.current.link.unlink(missing_ok=True)
+
     async def watch(self, _ds=None) -> None:
-        while True:
-            await asyncio.sleep(POLL_SECONDS)
-            try:
-                await self.poll_once()
-            except Exception:  # noqa: BLE001 - the watcher must outlive any one failure
-                log.exception("quotekb: watching %s failed; retrying", self.path)
+        try:
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                try:
+                    await self.poll_once()
+                except Exception:  # noqa: BLE001 - the watcher must outlive any one failure
+                    log.exception("quotekb: watching %s failed; retrying", self.path)
+        finally:  # cancelled by Datasette's shutdown (uvicorn's lifespan), after the last request
+            self.let_go()
 
 
 def _cacheable(scope: dict) -> bool:

@@ -368,3 +368,52 @@ def test_a_new_version_starts_with_no_verdicts(tmp_path):
     assert current is not first and after.status_code == 200
     assert [row["id"] for row in after.json()["rows"]] == ["a1", "a2"]
     assert all(key[0] != "resources" for key in current.verdicts.entries)  # the table page lists none
+
+
+def test_a_build_read_after_the_next_is_renamed_over_it_is_still_that_build(tmp_path):
+    """Datasette connects each SQL thread to a build lazily, the first time that thread
+    serves it. A thread that first does so after the next build was renamed over the
+    path, before the watcher switched, must still read the build its request is pinned
+    to. (Through /proc/self/fd/N it read an empty database: SQLite resolves that link to
+    "quotekb.db (deleted)" and creates that file; "no such table" gave 400/404/500.)"""
+    from quotekb.publish import live as live_module
+
+    root, db = _corpus(tmp_path), tmp_path / "db" / "quotekb.db"
+    build(root, db)
+    ds, live = live_module.make_datasette(db, REPO / "datasette.yaml", REPO / "metadata.yaml")
+    first = live.current
+
+    async def scenario():
+        _add(root, "a2")
+        await asyncio.to_thread(build, root, db)  # renamed over the path; not polled yet
+        # no thread has connected to the first build yet: this query opens a connection
+        pinned = (await first.db.execute("SELECT id FROM documents ORDER BY id")).rows
+        assert await live.poll_once()
+        current = (await live.current.db.execute("SELECT id FROM documents ORDER BY id")).rows
+        return [r[0] for r in pinned], [r[0] for r in current]
+
+    pinned, current = asyncio.run(scenario())
+    assert (pinned, current) == (["a1"], ["a1", "a2"])
+    # nothing beside the database but what the serving worker holds open, and the retired
+    # build's hold is let go
+    assert sorted(p.name for p in db.parent.iterdir() if not p.name.startswith(".")) == ["quotekb.db"]
+    held = [p for p in db.parent.iterdir() if p.name.startswith(".")]
+    assert len(held) <= 1 and all(os.path.samefile(p, db) for p in held)
+
+
+def test_links_of_a_worker_that_no_longer_runs_are_removed_at_start(tmp_path):
+    from quotekb.publish import live as live_module
+
+    root, db = _corpus(tmp_path), tmp_path / "db" / "quotekb.db"
+    build(root, db)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    orphan = db.with_name(f".quotekb.db.serving-{gone.stdout.strip()}-0")
+    os.link(db, orphan)
+    mine = db.with_name(f".quotekb.db.serving-{os.getpid()}-999999")  # a live process's (this one's)
+    os.link(db, mine)
+    _ds, live = live_module.make_datasette(db, REPO / "datasette.yaml", REPO / "metadata.yaml")
+    assert not orphan.exists() and mine.exists()
+    assert live.current.link is not None and os.path.samefile(live.current.link, db)
+    live.let_go()
+    assert not live.current.link.exists()
