@@ -38,13 +38,14 @@ from quotekb.ingest.corpus import Fingerprint, fingerprint, load_corpus
 from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
 from quotekb.store import workers
+from quotekb.store.rows import Lexicon
 from quotekb.store.schema import apply_extras, create_indexes, create_schema, make_engine, schema_sql
 from quotekb.store.writer import (
     Rebaser,
     commit,
     delete_document,
     drop_unused_lexemes,
-    known_lexemes,
+    lexeme_lookup,
     merge_shard,
     pack,
     write_chunk,
@@ -385,7 +386,7 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
             extractor.mark_used_from_db(conn)
             rebaser = Rebaser(conn)
         if runner.direct:
-            runner.start_ids(rebaser.base, known_lexemes(conn) if plan.mode == "incremental" else {})
+            runner.start_ids(rebaser.base, Lexicon(*lexeme_lookup(conn)) if plan.mode == "incremental" else Lexicon())
         unit_terms: dict[str, tuple[str, str]] = {}
         for done in runner.results():
             unit_terms.update(done.unit_terms)

@@ -8,6 +8,7 @@ build shifts them onto the database's when it merges the shards, in corpus order
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import Integer
 
@@ -50,26 +51,35 @@ class IdAllocator:
 
 class Lexicon:
     """Lexemes numbered in order of first use. A shard's lexicon starts empty (ids from
-    1, which the merge maps onto the database's lexemes table); a serial build's starts
-    from the database's own lexemes (`known`), so its ids are the database's and its
-    rows go straight in (writer.write_chunk)."""
+    1, which the merge maps onto the database's lexemes table). A serial build's numbers
+    new lexemes after the database's largest id (`last_id`; after a rebuild that dropped
+    lexemes, more than their number) and asks `lookup` for the id of a lexeme the
+    database may have, so its ids are the database's and its rows go straight in
+    (writer.write_chunk) without reading the whole lexemes table first."""
 
-    def __init__(self, known: dict[tuple[str, ...], int] | None = None) -> None:
-        self.ids: dict[tuple[str, ...], int] = dict(known or {})
-        # new ids follow the largest known one, which after a rebuild that dropped
-        # lexemes can be more than their number
-        self.offset = max(self.ids.values(), default=0) - len(self.ids)
-        self.written = len(self.ids)
+    def __init__(self, lookup: Callable[[tuple[str, ...]], int | None] | None = None, last_id: int = 0) -> None:
+        self.ids: dict[tuple[str, ...], int] = {}
+        self.lookup, self.last_id = lookup, last_id
+        self.added: list[list] = []
+
+    def id_of(self, fields: tuple[str, ...]) -> int:
+        """The id of a lexeme not in `ids` yet (token_rows looks there first)."""
+        lexeme_id = self.lookup(fields) if self.lookup is not None else None
+        if lexeme_id is None:
+            self.last_id = lexeme_id = self.last_id + 1
+            self.added.append([lexeme_id, *fields])
+        self.ids[fields] = lexeme_id
+        return lexeme_id
 
     def rows(self) -> list[list[str]]:
-        """Value lists in LEXEME_COLUMNS order, the row for id n at index n - 1."""
+        """Value lists in LEXEME_COLUMNS order, the row for id n at index n - 1 (a
+        shard's lexicon, where every lexeme is new)."""
         return [list(fields) for fields in self.ids]
 
     def new_rows(self) -> list[list]:
         """[id, *fields] of the lexemes added since the last call, in order of id."""
-        added = list(self.ids.items())[self.written:]
-        self.written = len(self.ids)
-        return [[lexeme_id, *fields] for fields, lexeme_id in added]
+        added, self.added = self.added, []
+        return added
 
 
 # the value orders of lexeme and morpheme rows; tests/test_nlp.py checks them
@@ -104,7 +114,7 @@ def token_rows(
     hottest loop.
     """
     morphemes, fts, views = [], [], {}
-    lexeme_ids, offset = lexicon.ids, lexicon.offset + 1
+    lexeme_ids = lexicon.ids
     if analysed is None:
         analysed = [nlp.morphemes(sentence["text"]) for sentence in sentences]
     for sentence, found in zip(sentences, analysed, strict=True):
@@ -114,7 +124,7 @@ def token_rows(
             fields = lexeme.fields
             lexeme_id = lexeme_ids.get(fields)
             if lexeme_id is None:
-                lexeme_id = lexeme_ids[fields] = len(lexeme_ids) + offset
+                lexeme_id = lexicon.id_of(fields)
             pos.append(fields[5])
             if lexeme.searchable:
                 search_position = len(forms)

@@ -159,9 +159,10 @@ class InProcess:
     def parse(self) -> None:
         self.parsed = parse_all(self.articles, self.speakers, self.allow_warnings)
 
-    def start_ids(self, last_ids: Counter, lexemes: dict[tuple[str, ...], int]) -> None:
-        """For `direct`: the largest id of each table and the lexemes in the database."""
-        self.ids, self.lexicon = IdAllocator(), Lexicon(lexemes)
+    def start_ids(self, last_ids: Counter, lexicon: Lexicon) -> None:
+        """For `direct`: the largest id of each table in the database, and a lexicon
+        that numbers lexemes as the database does (rows.Lexicon)."""
+        self.ids, self.lexicon = IdAllocator(), lexicon
         self.ids.counts.update(last_ids)
 
     def results(self) -> Iterator[Processed]:

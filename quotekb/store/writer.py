@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from pathlib import Path
 
@@ -264,10 +264,21 @@ def _merge_lexemes(dbapi, counts: Counter) -> None:
                   f"JOIN main.lexemes g ON {same}")
 
 
-def known_lexemes(conn: Connection) -> dict[tuple[str, ...], int]:
-    """The database's lexemes: their fields (LEXEME_FIELDS order) -> id."""
-    fields = ", ".join(LEXEME_FIELDS)
-    return {tuple(row[1:]): row[0] for row in conn.exec_driver_sql(f"SELECT id, {fields} FROM lexemes")}
+def lexeme_lookup(conn: Connection) -> tuple[Callable[[tuple[str, ...]], int | None], int]:
+    """For a serial build on top of existing rows (rows.Lexicon): a function from a
+    lexeme's fields (LEXEME_FIELDS order) to its id in the database, matched on the
+    unique key as _merge_lexemes matches, and the largest lexeme id."""
+    dbapi = conn.connection.driver_connection
+    where = " AND ".join(f"{c} = ?" for c in LEXEME_KEY)
+    sql = f"SELECT id FROM lexemes WHERE {where}"
+    key_at = [LEXEME_FIELDS.index(c) for c in LEXEME_KEY]
+
+    def lookup(fields: tuple[str, ...]) -> int | None:
+        row = dbapi.execute(sql, [fields[i] for i in key_at]).fetchone()
+        return row[0] if row else None
+
+    largest = dbapi.execute("SELECT coalesce(max(id), 0) FROM lexemes").fetchone()[0]
+    return lookup, largest
 
 
 def drop_unused_lexemes(conn: Connection) -> None:

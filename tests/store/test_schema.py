@@ -25,7 +25,6 @@ def test_schema_enforces_constraints(db):
     assert 'start <= "end"' in sql
 
 
-
 def test_the_enum_checks_take_every_vocabulary_value_and_refuse_any_other():
     # the checks are comparisons joined by OR (models._one_of), evaluated here by
     # SQLite itself on each value, a near miss and NULL
