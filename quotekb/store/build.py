@@ -39,7 +39,14 @@ from quotekb.ingest.knowledge import load_knowledge
 from quotekb.knowledge.pipeline import Extractor
 from quotekb.store import workers
 from quotekb.store.rows import Lexicon
-from quotekb.store.schema import apply_extras, create_indexes, create_schema, make_engine, schema_sql
+from quotekb.store.schema import (
+    apply_extras,
+    check_foreign_keys,
+    create_indexes,
+    create_schema,
+    make_engine,
+    schema_sql,
+)
 from quotekb.store.writer import (
     Rebaser,
     commit,
@@ -370,7 +377,9 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
     echo(f"{plan.mode} build ({plan.reason})")
     if held.copier is not None:
         held.copier.wait()
-    held.engine = engine = make_engine(tmp)
+    # a full build checks its keys once at the end (schema.make_engine); an incremental
+    # one writes a few articles into a database whose keys hold, and deletes rows too
+    held.engine = engine = make_engine(tmp, foreign_keys=plan.mode != "full")
     if plan.mode == "full":
         create_schema(engine, deferred_indexes=True)
     # merge_shard commits after each shard: commits inside the temporary file do
@@ -411,6 +420,8 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
             sorted(build_info(corpus.shared_hashes, with_tokens).items()),
         )
         create_indexes(conn)  # no-ops on an incremental build, which has them
+        if plan.mode == "full":
+            check_foreign_keys(conn)
         apply_extras(conn, unit_terms)
         commit(conn)
     engine.dispose()

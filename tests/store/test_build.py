@@ -108,6 +108,51 @@ def test_a_morpheme_whose_lexeme_cannot_be_mapped_fails_the_merge(tmp_path):
     engine.dispose()
 
 
+def test_a_full_build_checks_every_foreign_key_once_at_its_end(tmp_path, monkeypatch):
+    # a full build loads with foreign_keys off (schema.make_engine) and checks all keys
+    # after the load: a row that points nowhere still fails the build, in one line,
+    # and the database it would have replaced stays as it was
+    from quotekb.store import build as build_module
+    from quotekb.store.writer import COLUMNS
+
+    runner = CliRunner()
+    db = tmp_path / "quotekb.db"
+    assert runner.invoke(cli, ["build", "--corpus", str(CORPUS), "--db", str(db)]).exit_code == 0
+    before = db.read_bytes()
+    write_chunk = build_module.write_chunk
+    lexeme_id = COLUMNS["morphemes"].index("lexeme_id")
+
+    def dangling(conn, batches, lexemes, counts):
+        batches[0]["morphemes"][0] = list(batches[0]["morphemes"][0])
+        batches[0]["morphemes"][0][lexeme_id] = 10**9  # no lexeme has this id
+        return write_chunk(conn, batches, lexemes, counts)
+
+    monkeypatch.setattr(build_module, "write_chunk", dangling)
+    result = runner.invoke(cli, ["build", "--full", "--corpus", str(CORPUS), "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert "FOREIGN KEY constraint failed: a row of morphemes refers to no lexemes row" in lines[-1]
+    assert "Traceback" not in result.output
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".quotekb.db.tmp")] == []
+
+
+def test_check_foreign_keys_names_the_row_that_breaks_one(tmp_path):
+    import pytest
+
+    from quotekb.store.schema import check_foreign_keys, create_schema, make_engine
+
+    engine = make_engine(tmp_path / "q.db", foreign_keys=False)
+    create_schema(engine)
+    with engine.begin() as conn:
+        check_foreign_keys(conn)  # an empty database holds
+        conn.exec_driver_sql("INSERT INTO speaker_labels (id, document_id, speaker_id, label) "
+                            "VALUES (7, 'no-document', 'nobody', 'X')")
+        with pytest.raises(sqlite3.IntegrityError, match="row 7 of speaker_labels refers to no (documents|speakers) row"):
+            check_foreign_keys(conn)
+    engine.dispose()
+
+
 def test_a_build_restores_the_collector_thresholds_also_when_it_fails(tmp_path, monkeypatch):
     # builds relax the cyclic collector (workers.bulk_gc); a library caller's
     # process must get its own thresholds back either way
