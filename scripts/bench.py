@@ -16,13 +16,15 @@ Every comparison is between numbers measured in this same run on this machine:
     sudachipy, loads the core dictionary and tokenizes the same text (best of 3 each);
   - in-process seed build with and without the token layer, and its tokens per second;
   - synthetic corpora (scripts/synth_corpus.py): build throughput vs raw Sudachi
-    tokenization of the same texts in this process (for the default build on all
-    cores and its raw Sudachi, the median of 3 runs; one run with --quick), peak RSS
-    of each build in a fresh subprocess (os.wait4 rusage), the default build on all
-    cores vs one process, and the rebuild after one article changes;
+    tokenization of the same texts in this process, peak RSS of each build in a fresh
+    subprocess (os.wait4 rusage), the default build on all cores vs one process, and
+    the rebuild after one article changes. On the large corpus, 3 rounds (one with
+    --quick) of: the one-process build, the build on all cores, the peer; medians,
+    and the ratios of every round;
   - the peer: a lean pipeline that only tokenizes and indexes the same corpus
     (scripts/peer_pipeline.py: SudachiPy + sqlite3 executemany + FTS5, one process);
-  - with --before REV: the same one-process and all-core builds with that revision's code;
+  - with --before REV: the same one-process and all-core builds with that revision's
+    code, one run each;
   - Datasette (`quotekb serve` on a free 127.0.0.1 port) on the large database: p50/p95
     of sequential requests to the search stored query and to the claims facet page.
 All temporary files live under one tempfile.mkdtemp() directory, removed at the end.
@@ -256,31 +258,46 @@ def median_run(runs: list[dict]) -> dict:
     return chosen
 
 
+def _per_round(ratios: list[float]) -> str:
+    return f" (rounds: {', '.join(f'{r:.2f}x' for r in ratios)})" if len(ratios) > 1 else ""
+
+
 def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small: int,
                     repeats: int = 1, before: list[tuple[str, Path]] = ()) -> tuple[Path, Path]:
-    """`repeats` runs of the default build and of raw Sudachi on the large corpus, the
-    median reported: on this machine one run of either swings by up to 10%."""
+    """On the large corpus, `repeats` rounds of the one-process build, the build on all
+    cores and the peer, interleaved so that a slow minute of the machine hits all three
+    alike; medians reported, and the ratios of each round, which show their spread (one
+    run of any of them swings by 10% or more here). Raw Sudachi: the median of `repeats`."""
     corpora = {}
     for n in (small, large):
         corpora[n] = work / f"syn{n}"
         make_corpus(corpora[n], n, seed=0, source=CORPUS)
-    results = {}
+    cores = os.cpu_count() or 1
+    dbs = {small: paths.db(f"syn{small}")}
+    log(f"build of {small} synthetic articles in a fresh process")
+    results = {small: child_build(corpora[small], dbs[small])}
+    one_runs, parallel_runs, peer_runs = [], [], []
+    for i in range(repeats):
+        log(f"round {i + 1}/{repeats} on {large} synthetic articles: one process, all {cores} cores "
+            "(the default --jobs 0), the lean peer (tokenize + index only)")
+        if large in dbs:
+            dbs[large].unlink()  # the rebuilds and Datasette below use the last round's
+        dbs[large] = paths.db(f"syn{large}")
+        one_runs.append(child_build(corpora[large], dbs[large]))
+        parallel_db, peer_db = paths.db("parallel"), paths.db("peer")
+        parallel_runs.append(child_build(corpora[large], parallel_db, jobs=cores))
+        peer_runs.append(child_peer(corpora[large], peer_db))
+        parallel_db.unlink()
+        peer_db.unlink()
+    results[large], parallel, peer = median_run(one_runs), median_run(parallel_runs), median_run(peer_runs)
+    versus_peer_rounds = [p["wall"] / o["wall"] for p, o in zip(peer_runs, one_runs, strict=True)]
+    speedup_rounds = [o["wall"] / p["wall"] for o, p in zip(one_runs, parallel_runs, strict=True)]
     raw, raw_runs = {}, {}
-    dbs = {}
     for n in (small, large):
-        dbs[n] = paths.db(f"syn{n}")
-        log(f"build of {n} synthetic articles in a fresh process")
-        results[n] = child_build(corpora[n], dbs[n])
         texts = paragraphs(corpora[n])
         runs = [raw_sudachi_seconds(texts) for _ in range(repeats if n == large else 1)]
         raw[n] = sum(map(len, texts)) / statistics.median(runs)
         raw_runs[n] = f", median of {len(runs)} runs" if len(runs) > 1 else ""
-    cores = os.cpu_count() or 1
-    parallel_runs = []
-    for i in range(repeats):
-        log(f"build of {large} synthetic articles on all {cores} cores (the default --jobs 0), run {i + 1}/{repeats}")
-        parallel_runs.append(child_build(corpora[large], paths.db("parallel"), jobs=cores))
-    parallel = median_run(parallel_runs)
     for n, r, how in ((small, results[small], "one process"), (large, results[large], "one process"),
                       (large, parallel, f"all {cores} cores (default)")):
         throughput = r["chars"] / r["seconds"]
@@ -292,14 +309,15 @@ def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small
             f"build {n:,} synthetic articles, {how} ({r['chars']:,} chars, {r['counts'].get('morphemes', 0):,} tokens)",
             f"{fmt_s(r['seconds'])} in build() ({fmt_s(r['wall'])} wall{runs}): {rate(throughput)} chars/s"
             f" = {ratio:.2f}x raw Sudachi ({rate(raw[n])} chars/s, one thread{raw_runs[n]})"))
-    log(f"lean peer pipeline (tokenize + index only) on {large} synthetic articles")
-    peer = child_peer(corpora[large], paths.db("peer"))
     one = results[large]
     versus_peer = peer["wall"] / one["wall"]
+    peer_runs_text = f" (median of {len(peer['walls'])} runs: {', '.join(fmt_s(w) for w in peer['walls'])})" \
+        if len(peer["walls"]) > 1 else ""
     rows.append(Row(f"peer: SudachiPy + sqlite3 executemany + FTS5 only, one process, {large:,} articles "
-                    "(scripts/peer_pipeline.py)", f"{fmt_s(peer['wall'])} wall"))
-    rows.append(Row(f"full build, one process, vs the peer ({large:,} articles, wall, same run)",
-                    f"{fmt_s(one['wall'])} vs {fmt_s(peer['wall'])} = {versus_peer:.2f}x the peer's throughput",
+                    "(scripts/peer_pipeline.py)", f"{fmt_s(peer['wall'])} wall{peer_runs_text}"))
+    rows.append(Row(f"full build, one process, vs the peer ({large:,} articles, wall, medians of the same run)",
+                    f"{fmt_s(one['wall'])} vs {fmt_s(peer['wall'])} = {versus_peer:.2f}x the peer's throughput"
+                    f"{_per_round(versus_peer_rounds)}",
                     ">= 0.8x", versus_peer >= 0.8))
     for rev, code in before:
         # that revision's own corpus files: its schemas may not read today's YAML
@@ -319,8 +337,9 @@ def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small
                     f"{results[large]['rss_mib']:.0f} MiB vs {results[small]['rss_mib']:.0f} MiB = {ratio:.2f}x",
                     "<= 1.5x", ratio <= 1.5))
     speedup = results[large]["wall"] / parallel["wall"]
-    rows.append(Row(f"parallel build on all {cores} cores, {large:,} articles (wall, fresh processes)",
-                    f"{fmt_s(parallel['wall'])} vs {fmt_s(results[large]['wall'])} in one process = {speedup:.2f}x",
+    rows.append(Row(f"parallel build on all {cores} cores, {large:,} articles (wall, fresh processes, medians)",
+                    f"{fmt_s(parallel['wall'])} vs {fmt_s(results[large]['wall'])} in one process = {speedup:.2f}x"
+                    f"{_per_round(speedup_rounds)}",
                     ">= 1.7x single", speedup >= 1.7))
 
     large_db = dbs[large]
