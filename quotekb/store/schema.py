@@ -90,12 +90,24 @@ def create_indexes(conn) -> None:
 
 def check_foreign_keys(conn) -> None:
     """Raise sqlite3.IntegrityError for the first row whose foreign key has no parent
-    (what an insert would have raised with foreign_keys on)."""
+    (what an insert would have raised with foreign_keys on), naming the key's columns
+    and the value that points nowhere."""
     bad = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
-    if bad is not None:
-        table, rowid, parent, _fk = bad
-        row = f"row {rowid}" if rowid is not None else "a row"
-        raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed: {row} of {table} refers to no {parent} row")
+    if bad is None:
+        return
+    table, _rowid, parent, fk_id = bad
+    # (id, seq, table, from, to, ...) per column; `to` is NULL for a key on the parent's primary key
+    pairs = [(row[3], row[4] or "id") for row in conn.exec_driver_sql(f"PRAGMA foreign_key_list([{table}])")
+             if row[0] == fk_id]
+    missing = " AND ".join(f"p.[{to}] = c.[{frm}]" for frm, to in pairs)
+    present = " AND ".join(f"c.[{frm}] IS NOT NULL" for frm, _to in pairs)
+    value = conn.exec_driver_sql(
+        f"SELECT {', '.join(f'c.[{frm}]' for frm, _to in pairs)} FROM [{table}] c "
+        f"WHERE {present} AND NOT EXISTS (SELECT 1 FROM [{parent}] p WHERE {missing}) LIMIT 1").first()
+    columns = ", ".join(f"{table}.{frm}" for frm, _to in pairs)
+    targets = ", ".join(f"{parent}.{to}" for _frm, to in pairs)
+    shown = ", ".join(repr(v) for v in value) if value else "?"
+    raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed: {columns} = {shown} matches no {targets}")
 
 
 def apply_extras(conn, unit_terms: Mapping[str, tuple[str, str]] | None = None) -> None:

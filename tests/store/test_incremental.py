@@ -375,6 +375,32 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging(corpus21, tmp_pat
     assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
 
 
+def test_a_key_that_points_nowhere_in_a_workers_shard_fails_the_full_build(corpus21, tmp_path, monkeypatch):
+    # full builds check foreign keys once after the load (schema.check_foreign_keys):
+    # a turn of the second task's shard names a speaker nobody declared
+    import quotekb.store.workers as workers
+    from quotekb.store.writer import COLUMNS
+
+    db = tmp_path / "db" / "quotekb.db"
+    build(CORPUS, db)
+    before = db.read_bytes()
+    write_shard = workers.write_shard
+    speaker = COLUMNS["turns"].index("speaker_id")
+
+    def unknown_speaker(path, batches, lexemes):
+        if path.name == f"shard-{workers.CHUNK_ARTICLES:06d}.db":
+            batches[0]["turns"][0][speaker] = "nobody"
+        return write_shard(path, batches, lexemes)
+
+    monkeypatch.setattr(workers, "write_shard", unknown_speaker)  # inherited by the forked workers
+    monkeypatch.setattr(workers, "START_METHOD", "fork")
+    with pytest.raises(InputError, match="breaks a database constraint .FOREIGN KEY constraint failed: "
+                                         "turns.speaker_id = 'nobody' matches no speakers.id"):
+        build(corpus21, db, jobs=2, full=True)  # an incremental build checks row by row, keys on
+    assert db.read_bytes() == before
+    assert [p.name for p in db.parent.iterdir()] == ["quotekb.db"]
+
+
 def _stale(articles: dict) -> dict:
     first = sorted(articles)[0]
     return {**articles, first: (None, "stale")}
