@@ -96,9 +96,13 @@ def check_foreign_keys(conn) -> None:
     if bad is None:
         return
     table, _rowid, parent, fk_id = bad
-    # (id, seq, table, from, to, ...) per column; `to` is NULL for a key on the parent's primary key
-    pairs = [(row[3], row[4] or "id") for row in conn.exec_driver_sql(f"PRAGMA foreign_key_list([{table}])")
-             if row[0] == fk_id]
+    # (id, seq, table, from, to, ...) per column; `to` is NULL for a key that names only
+    # the parent table: then it is the parent's primary key, column by column
+    key = [(row[3], row[4]) for row in conn.exec_driver_sql(f"PRAGMA foreign_key_list([{table}])")
+           if row[0] == fk_id]
+    primary = [row[1] for row in sorted(conn.exec_driver_sql(f"PRAGMA table_info([{parent}])"),
+                                        key=lambda row: row[5]) if row[5]]
+    pairs = [(frm, to if to is not None else primary[i]) for i, (frm, to) in enumerate(key)]
     missing = " AND ".join(f"p.[{to}] = c.[{frm}]" for frm, to in pairs)
     present = " AND ".join(f"c.[{frm}] IS NOT NULL" for frm, _to in pairs)
     value = conn.exec_driver_sql(

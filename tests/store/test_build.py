@@ -137,7 +137,7 @@ def test_a_full_build_checks_every_foreign_key_once_at_its_end(tmp_path, monkeyp
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".quotekb.db.tmp")] == []
 
 
-def test_check_foreign_keys_names_the_row_that_breaks_one(tmp_path):
+def test_check_foreign_keys_names_the_key_and_the_value_that_breaks_it(tmp_path):
     import pytest
 
     from quotekb.store.schema import check_foreign_keys, create_schema, make_engine
@@ -150,6 +150,24 @@ def test_check_foreign_keys_names_the_row_that_breaks_one(tmp_path):
                             "VALUES (7, 'no-document', 'nobody', 'X')")
         with pytest.raises(sqlite3.IntegrityError, match="speaker_labels.(document_id = 'no-document' matches no "
                                                            "documents.id|speaker_id = 'nobody' matches no speakers.id)"):
+            check_foreign_keys(conn)
+    engine.dispose()
+
+
+def test_check_foreign_keys_reads_a_key_that_names_only_the_parent_table():
+    # REFERENCES p with no columns means p's primary key (SQLite reports `to` as NULL)
+    import pytest
+    from sqlalchemy import create_engine
+
+    from quotekb.store.schema import check_foreign_keys
+
+    engine = create_engine("sqlite://")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE p (a TEXT, b INTEGER, PRIMARY KEY (a, b))")
+        conn.exec_driver_sql("CREATE TABLE ch (x TEXT, y INTEGER, FOREIGN KEY (x, y) REFERENCES p)")
+        conn.exec_driver_sql("INSERT INTO p VALUES ('k', 2)")
+        conn.exec_driver_sql("INSERT INTO ch VALUES ('k', 2), ('k', 3)")
+        with pytest.raises(sqlite3.IntegrityError, match=r"ch\.x, ch\.y = 'k', 3 matches no p\.a, p\.b$"):
             check_foreign_keys(conn)
     engine.dispose()
 
