@@ -71,7 +71,7 @@ from quotekb.store.build import build
 stats = build(Path(sys.argv[1]), Path(sys.argv[2]), jobs=int(sys.argv[3]))
 print(json.dumps({"seconds": stats.seconds, "chars": stats.chars, "articles": stats.articles,
                   "counts": dict(stats.counts), "mode": getattr(stats, "mode", "full"),
-                  "reason": getattr(stats, "reason", "")}))
+                  "reason": getattr(stats, "reason", ""), "phases": dict(getattr(stats, "phases", {}))}))
 """
 
 # The floor of a seed build: interpreter start, sudachipy import, core dictionary, tokenizing.
@@ -262,6 +262,44 @@ def _per_round(ratios: list[float]) -> str:
     return f" (rounds: {', '.join(f'{r:.2f}x' for r in ratios)})" if len(ratios) > 1 else ""
 
 
+# Steps of a build whose work a pool spreads over its workers (BuildStats.phases): the
+# rest of a one-process build (interpreter start, import, load, parse, finish) runs on
+# one core whatever the pool does.
+SPREAD_PHASES = ("tokenize", "extract", "write")
+
+
+def bounds(one: dict, parallel: dict, peer: dict, cores: int) -> list[Row]:
+    """What the one-process build's own steps (the median run's BuildStats.phases) leave
+    within reach of both build targets, from numbers of this run: the speed-up on
+    `cores` if a pool spread tokenize, extract and write at no cost at all (Amdahl), and
+    the time left for everything but tokenizing and writing at 0.8x the peer."""
+    phases = one.get("phases") or {}
+    if not all(name in phases for name in SPREAD_PHASES):
+        return []
+    wall = one["wall"]
+    spread = sum(phases[name] for name in SPREAD_PHASES)
+    single = wall - spread  # interpreter start, import, load, parse, finish, exit
+    steps = ", ".join(f"{name} {phases[name]:.2f}" for name in ("load", "parse", *SPREAD_PHASES, "finish")
+                      if name in phases)
+    ceiling = wall / (single + spread / cores)
+    budget = peer["wall"] / 0.8
+    tokenize_write = phases["tokenize"] + phases["write"]
+    rest = wall - tokenize_write
+    left = budget - tokenize_write
+    return [
+        Row("where the one-process build's time goes (the median run above; s)",
+            f"{fmt_s(wall)} wall: start and import {wall - one['seconds']:.2f}, {steps}"),
+        Row(f"ceiling on {cores} cores left by the one-core steps (everything but {', '.join(SPREAD_PHASES)}; "
+            "Amdahl, as if a pool cost nothing)",
+            f"{fmt_s(single)} on one core + {fmt_s(spread)} / {cores} = {fmt_s(single + spread / cores)}: "
+            f"{ceiling:.2f}x at most (measured: {wall / parallel['wall']:.2f}x)"),
+        Row("time left at 0.8x the peer for all but tokenizing and writing (the peer's whole job, "
+            "here with this schema's rows)",
+            f"{fmt_s(budget)} - {fmt_s(tokenize_write)} = {fmt_s(left)} for start, load, parse, extract and "
+            f"finish, which take {fmt_s(rest)}" + (f" ({rest / left:.1f}x too much)" if left > 0 else "")),
+    ]
+
+
 def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small: int,
                     repeats: int = 1, before: list[tuple[str, Path]] = ()) -> tuple[Path, Path]:
     """On the large corpus, `repeats` rounds of the one-process build, the build on all
@@ -319,6 +357,7 @@ def bench_synthetic(work: Path, paths: Paths, rows: list[Row], large: int, small
                     f"{fmt_s(one['wall'])} vs {fmt_s(peer['wall'])} = {versus_peer:.2f}x the peer's throughput"
                     f"{_per_round(versus_peer_rounds)}",
                     ">= 0.8x", versus_peer >= 0.8))
+    rows.extend(bounds(one, parallel, peer, cores))
     for rev, code in before:
         # that revision's own corpus files: its schemas may not read today's YAML
         log(f"builds of {large} synthetic articles with the code of {rev} (--before)")

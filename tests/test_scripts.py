@@ -98,6 +98,7 @@ def test_bench_quick_prints_every_measurement_and_writes_the_readme_it_is_given(
                      "build 100 synthetic articles, all", "peak RSS, one-process build of 100 vs 20 articles",
                      "parallel build on all", "rebuild of 100 articles after one changed",
                      "peer: SudachiPy + sqlite3 executemany + FTS5", "full build, one process, vs the peer",
+                     "where the one-process build's time goes", "ceiling on", "time left at 0.8x the peer",
                      "search stored query", "facet page"):
         assert any(name.startswith(expected) for name in names), (expected, names)
     for row in rows:  # every row measured something (a failed group reads "error: ...")
@@ -105,6 +106,24 @@ def test_bench_quick_prints_every_measurement_and_writes_the_readme_it_is_given(
     written = readme.read_text(encoding="utf-8")
     assert "old table" not in written and rows[0] in written
     assert (REPO / "README.md").read_bytes() == before
+
+
+def test_bench_bounds_follow_from_the_build_phases():
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    one = {"wall": 10.0, "seconds": 9.0, "phases": {"load": 0.5, "parse": 0.5, "tokenize": 3.0, "extract": 3.0,
+                                                    "write": 2.0, "articles": 8.0, "finish": 1.0}}
+    where, ceiling, left = (row.value for row in bench.bounds(one, {"wall": 6.0}, {"wall": 6.0}, cores=2))
+    assert "start and import 1.00" in where and "extract 3.00" in where
+    # 10 s with 8 s spread over 2 cores: 2 + 8 / 2 = 6 s, 10 / 6 = 1.67x; measured 10 / 6
+    assert ceiling.startswith("2.00 s on one core + 8.00 s / 2 = 6.00 s: 1.67x at most (measured: 1.67x)")
+    # 0.8x of a 6 s peer: 7.5 s; tokenize + write 5 s leave 2.5 s for the other 5 s
+    assert left == "7.50 s - 5.00 s = 2.50 s for start, load, parse, extract and finish, which take 5.00 s (2.0x too much)"
+    assert bench.bounds({"wall": 10.0, "seconds": 9.0}, {"wall": 6.0}, {"wall": 6.0}, cores=2) == [], \
+        "a build from before the phases were recorded (--before) gives no bounds"
 
 
 def test_bench_reports_the_median_run_and_every_wall_time():

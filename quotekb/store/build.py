@@ -69,6 +69,13 @@ class BuildStats:
     mode: str = "full"  # full | incremental | unchanged
     reason: str = ""
     removed: int = 0
+    # Wall seconds of the build's steps, in order: load (plan, read and validate the
+    # corpus), parse, then per task tokenize and extract (workers.PHASES) and write
+    # (into the database; with a pool, merging shards), and finish (indexes, key check,
+    # extras, fsync, rename). With a pool, tokenize, extract and shard are summed over
+    # the workers and overlap the parent's steps; `articles` is the parent's wall time
+    # from the first task to the last. What `make bench` splits the build into.
+    phases: Counter = field(default_factory=Counter)
 
 
 @dataclass
@@ -328,6 +335,7 @@ def build(
 
 def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: int,
            full: bool, held: _Resources, allow_warnings: bool = False) -> BuildStats:
+    started = time.perf_counter()
     quick, plan = _first_plan(corpus_dir, db_path, with_tokens, full)
     if plan is not None and plan.mode == "incremental" and not workers.uses_pool(len(plan.changed), jobs):
         # no worker will be forked (one chunk of articles): the copy can start now, in
@@ -341,6 +349,7 @@ def _build(corpus_dir: Path, db_path: Path, echo: Callable[[str], None], with_to
         held.copier.discard()
         held.copier = None
     stats = BuildStats(mode=plan.mode, reason=plan.reason)
+    stats.phases["load"] = time.perf_counter() - started
     if plan.mode == "unchanged":
         os.utime(db_path)  # mark it current, so `serve` (which compares times) does not rebuild again
         return stats
@@ -370,7 +379,9 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
                                          allow_warnings=allow_warnings, direct=True, unit_terms=True)
     # parse what will be processed before any output, so bad input fails first; this
     # also starts the pool's workers
+    started = time.perf_counter()
     runner.parse()
+    stats.phases["parse"] = time.perf_counter() - started
     if plan.mode == "incremental" and held.copier is None:
         # started after the pool's workers, so that no worker is forked beside the thread
         held.copier = _Copier(db_path, tmp)
@@ -397,19 +408,25 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
         if runner.direct:
             runner.start_ids(rebaser.base, Lexicon(*lexeme_lookup(conn)) if plan.mode == "incremental" else Lexicon())
         unit_terms: dict[str, tuple[str, str]] = {}
+        first_task = time.perf_counter()
         for done in runner.results():
             unit_terms.update(done.unit_terms)
+            stats.phases.update(done.seconds)
+            started = time.perf_counter()
             if done.shard is None:
                 write_chunk(conn, done.batches, done.lexemes, stats.counts)
             else:
                 merge_shard(conn, done.shard, rebaser, done.used_ids, stats.counts)
                 done.shard.unlink()
+            stats.phases["write"] += time.perf_counter() - started
             extractor.used_stances |= done.used_stances
             for article_id, chars, summary in done.progress:
                 stats.articles += 1
                 stats.chars += chars
                 echo(f"[{stats.articles}/{len(todo)}] {article_id}: {chars:,} chars, {summary}")
         runner.close()
+        stats.phases["articles"] = time.perf_counter() - first_task
+        started = time.perf_counter()
         if plan.mode == "incremental":
             drop_unused_lexemes(conn)
         if with_tokens:
@@ -430,3 +447,4 @@ def _write(db_path: Path, echo: Callable[[str], None], with_tokens: bool, jobs: 
     _fsync(tmp)
     os.replace(tmp, db_path)
     _fsync(db_path.parent)
+    stats.phases["finish"] = time.perf_counter() - started

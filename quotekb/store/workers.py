@@ -74,8 +74,8 @@ def bulk_gc() -> Iterator[None]:
 class Processed:
     """One task's result: its shard (None when its rows are handed over as they are:
     `batches`, one per article, and the `lexemes` first used by them, ids included),
-    how many ids of each table it used, the curated stances it applied, and one
-    progress line per article."""
+    how many ids of each table it used, the curated stances it applied, one
+    progress line per article, and the seconds its steps took (PHASES)."""
 
     shard: Path | None
     used_ids: Counter
@@ -83,7 +83,14 @@ class Processed:
     progress: list[tuple[str, int, str]]
     batches: list | None = None
     lexemes: list | None = None
-    unit_terms: dict = field(default_factory=dict)  # pool workers: units.terms_and_spans per unit text
+    unit_terms: dict = field(default_factory=dict)  # units.terms_and_spans per unit text, when asked
+    seconds: Counter = field(default_factory=Counter)
+
+
+# The steps of a task, timed in process(): tokenizing the sentences (Sudachi and the
+# morpheme rows), extracting (structure and knowledge rows, packed), and a pool
+# worker's shard; the build adds how long it took to write them (BuildStats.phases).
+PHASES = ("tokenize", "extract", "shard")
 
 
 @dataclass(frozen=True)
@@ -104,14 +111,17 @@ def process(task: Task, docs: list[ParsedDocument], speakers: dict, extractor: E
     """Tokenize and extract parsed articles. Without `ids` and `lexicon`: with ids
     local to the task, into its shard. With them (the database's ids, the serial
     build): rows handed over as they are. `unit_terms`: also tokenize the units
-    (headings, key points) that the SQLite build indexes at its end (units.py)."""
+    (headings, key points) that the SQLite build indexes at its end (units.py), so
+    that a pool's workers do it, not the parent when the other cores are idle."""
     direct = ids is not None
     if not direct:
         ids, lexicon = IdAllocator(), Lexicon()
     ids_before = Counter(ids.counts)
     stances_before = set(extractor.used_stances)
     batches, progress, unit_texts_of = [], [], []
+    seconds, started = Counter(), time.perf_counter()
     analysed = analyse(docs) if with_tokens else [None] * len(docs)
+    seconds["tokenize"], started = time.perf_counter() - started, time.perf_counter()
     for doc, morphemes in zip(docs, analysed, strict=True):
         done = process_document(doc.article, speakers, extractor, ids, lexicon, with_tokens, morphemes, doc)
         batches.append(pack(done.rows))
@@ -119,12 +129,16 @@ def process(task: Task, docs: list[ParsedDocument], speakers: dict, extractor: E
         progress.append((doc.article.id, len(doc.article.text),
                          f"{len(doc.sections)} sections, {len(doc.turns)} turns, {len(doc.sentences)} sentences"))
     used = ids.counts - ids_before
+    seconds["extract"], started = time.perf_counter() - started, time.perf_counter()
+    terms = {text: terms_and_spans(text) for text in unit_texts_of} if unit_terms else {}
+    seconds["tokenize"] += time.perf_counter() - started
+    stances = extractor.used_stances - stances_before
     if direct:
-        return Processed(None, used, extractor.used_stances - stances_before, progress, batches,
-                         lexicon.new_rows())
+        return Processed(None, used, stances, progress, batches, lexicon.new_rows(), terms, seconds)
+    started = time.perf_counter()
     write_shard(task.shard, batches, lexicon.rows())
-    return Processed(task.shard, used, extractor.used_stances - stances_before, progress,
-                     unit_terms={text: terms_and_spans(text) for text in unit_texts_of} if unit_terms else {})
+    seconds["shard"] = time.perf_counter() - started
+    return Processed(task.shard, used, stances, progress, unit_terms=terms, seconds=seconds)
 
 
 def parse_all(articles: list[Article], speakers: dict, allow_warnings: bool = True) -> list[ParsedDocument]:
@@ -148,10 +162,11 @@ class InProcess:
     is written."""
 
     def __init__(self, articles: list[Article], speakers: dict, extractor: Extractor, with_tokens: bool,
-                 tasks: list[Task], allow_warnings: bool = False, direct: bool = False) -> None:
+                 tasks: list[Task], allow_warnings: bool = False, direct: bool = False,
+                 unit_terms: bool = False) -> None:
         self.articles, self.speakers, self.extractor = articles, speakers, extractor
         self.with_tokens, self.tasks, self.allow_warnings = with_tokens, tasks, allow_warnings
-        self.direct = direct
+        self.direct, self.unit_terms = direct, unit_terms
         self.parsed: list[ParsedDocument] = []
         self.ids: IdAllocator | None = None
         self.lexicon: Lexicon | None = None
@@ -170,7 +185,7 @@ class InProcess:
             raise RuntimeError("a direct serial build needs start_ids() before results()")
         for task in self.tasks:
             yield process(task, self.parsed[task.start : task.stop], self.speakers, self.extractor,
-                          self.with_tokens, self.ids, self.lexicon)
+                          self.with_tokens, self.ids, self.lexicon, self.unit_terms)
 
     def close(self, abort: bool = False) -> None:
         pass
@@ -273,8 +288,8 @@ def start(articles: list[Article], speakers: dict, extractor: Extractor, with_to
           unit_terms: bool = False) -> InProcess | Pool:
     """The serial runner, or the pool when there are jobs and tasks for it. `direct`:
     the serial runner hands rows over with the database's ids (see InProcess).
-    `unit_terms`: pool workers also tokenize the units the SQLite build indexes (process)."""
+    `unit_terms`: also tokenize the units the SQLite build indexes (process)."""
     tasks = tasks_for(len(articles), shards)
     if not uses_pool(len(articles), jobs):
-        return InProcess(articles, speakers, extractor, with_tokens, tasks, allow_warnings, direct)
+        return InProcess(articles, speakers, extractor, with_tokens, tasks, allow_warnings, direct, unit_terms)
     return Pool(articles, speakers, extractor, with_tokens, tasks, jobs, allow_warnings, unit_terms)

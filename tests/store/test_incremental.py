@@ -131,6 +131,26 @@ def test_parallel_build_equals_serial_build(corpus21, tmp_path, merges):
     assert leftovers == []
 
 
+def test_a_build_times_its_steps(corpus21, tmp_path):
+    # what `make bench` splits a build into (BuildStats.phases): in one process the
+    # per-task steps run inside the loop over the tasks, which runs between the parse
+    # and the finish, all inside build(); a pool's workers time their shards
+    serial = build(corpus21, tmp_path / "serial.db")
+    steps = ("load", "parse", "articles", "finish")
+    assert set(serial.phases) == {*steps, "tokenize", "extract", "write"}
+    assert all(serial.phases[name] > 0 for name in serial.phases), serial.phases
+    assert serial.phases["tokenize"] + serial.phases["extract"] + serial.phases["write"] <= serial.phases["articles"]
+    assert sum(serial.phases[name] for name in steps) <= serial.seconds
+    parallel = build(corpus21, tmp_path / "parallel.db", jobs=2)
+    assert set(parallel.phases) == {*steps, "tokenize", "extract", "shard", "write"}
+    assert parallel.phases["write"] <= parallel.phases["articles"]
+    assert sum(parallel.phases[name] for name in steps) <= parallel.seconds
+    without_tokens = build(corpus21, tmp_path / "no-tokens.db", with_tokens=False)
+    assert without_tokens.phases["tokenize"] < serial.phases["tokenize"], "no Sudachi for the sentences"
+    unchanged = build(corpus21, tmp_path / "serial.db")
+    assert unchanged.mode == "unchanged" and set(unchanged.phases) == {"load"}
+
+
 def test_a_pool_started_by_spawn_builds_the_same_database(corpus21, tmp_path, monkeypatch):
     # platforms without fork (macOS, Windows) start pool workers by spawn: fresh
     # interpreters that get everything they need through pickling
