@@ -262,10 +262,11 @@ def _per_round(ratios: list[float]) -> str:
     return f" (rounds: {', '.join(f'{r:.2f}x' for r in ratios)})" if len(ratios) > 1 else ""
 
 
-# Steps of a build whose work a pool spreads over its workers (BuildStats.phases): the
-# rest of a one-process build (interpreter start, import, load, parse, finish) runs on
-# one core whatever the pool does.
-SPREAD_PHASES = ("tokenize", "extract", "write")
+# Steps of a build (BuildStats.phases): `articles`, the loop over the tasks (tokenize,
+# extract and write, and freeing each task's rows), is what a pool spreads over its
+# workers; the rest of a one-process build (interpreter start, import, load, parse,
+# finish) runs on one core whatever the pool does.
+STEPS = ("load", "parse", "tokenize", "extract", "write", "finish")
 
 
 def bounds(one: dict, parallel: dict, peer: dict, cores: int) -> list[Row]:
@@ -274,13 +275,12 @@ def bounds(one: dict, parallel: dict, peer: dict, cores: int) -> list[Row]:
     `cores` if a pool spread tokenize, extract and write at no cost at all (Amdahl), and
     the time left for everything but tokenizing and writing at 0.8x the peer."""
     phases = one.get("phases") or {}
-    if not all(name in phases for name in SPREAD_PHASES):
+    if not all(name in phases for name in (*STEPS, "articles")):
         return []
     wall = one["wall"]
-    spread = sum(phases[name] for name in SPREAD_PHASES)
+    spread = phases["articles"]
     single = wall - spread  # interpreter start, import, load, parse, finish, exit
-    steps = ", ".join(f"{name} {phases[name]:.2f}" for name in ("load", "parse", *SPREAD_PHASES, "finish")
-                      if name in phases)
+    steps = ", ".join(f"{name} {phases[name]:.2f}" for name in STEPS)
     ceiling = wall / (single + spread / cores)
     budget = peer["wall"] / 0.8
     tokenize_write = phases["tokenize"] + phases["write"]
@@ -289,8 +289,8 @@ def bounds(one: dict, parallel: dict, peer: dict, cores: int) -> list[Row]:
     return [
         Row("where the one-process build's time goes (the median run above; s)",
             f"{fmt_s(wall)} wall: start and import {wall - one['seconds']:.2f}, {steps}"),
-        Row(f"ceiling on {cores} cores left by the one-core steps (everything but {', '.join(SPREAD_PHASES)}; "
-            "Amdahl, as if a pool cost nothing)",
+        Row(f"ceiling on {cores} cores left by the one-core steps (everything but the loop over the tasks: "
+            "tokenize, extract, write; Amdahl, as if a pool cost nothing)",
             f"{fmt_s(single)} on one core + {fmt_s(spread)} / {cores} = {fmt_s(single + spread / cores)}: "
             f"{ceiling:.2f}x at most (measured: {wall / parallel['wall']:.2f}x)"),
         Row("time left at 0.8x the peer for all but tokenizing and writing (the peer's whole job, "
