@@ -69,8 +69,8 @@ class BuildStats:
     mode: str = "full"  # full | incremental | unchanged
     reason: str = ""
     removed: int = 0
-    # Wall seconds of the build's steps, in order: load (plan, read and validate the
-    # corpus), parse, then per task tokenize and extract (workers.PHASES) and write
+    # Wall seconds of a SQLite build's steps, in order: load (plan, read and validate the
+    # corpus), parse, then per task tokenize and extract (workers.Processed) and write
     # (into the database; with a pool, merging shards), and finish (indexes, key check,
     # extras, fsync, rename). With a pool, tokenize, extract and shard are summed over
     # the workers and overlap the parent's steps; `articles` is the parent's wall time

@@ -75,7 +75,7 @@ class Processed:
     """One task's result: its shard (None when its rows are handed over as they are:
     `batches`, one per article, and the `lexemes` first used by them, ids included),
     how many ids of each table it used, the curated stances it applied, one
-    progress line per article, and the seconds its steps took (PHASES)."""
+    progress line per article, and the seconds its steps took."""
 
     shard: Path | None
     used_ids: Counter
@@ -84,13 +84,9 @@ class Processed:
     batches: list | None = None
     lexemes: list | None = None
     unit_terms: dict = field(default_factory=dict)  # units.terms_and_spans per unit text, when asked
+    # seconds of its steps: tokenize (Sudachi, the morpheme rows, the units' terms),
+    # extract (structure and knowledge rows, packed) and, in a pool worker, shard
     seconds: Counter = field(default_factory=Counter)
-
-
-# The steps of a task, timed in process(): tokenizing the sentences (Sudachi and the
-# morpheme rows), extracting (structure and knowledge rows, packed), and a pool
-# worker's shard; the build adds how long it took to write them (BuildStats.phases).
-PHASES = ("tokenize", "extract", "shard")
 
 
 @dataclass(frozen=True)
