@@ -9,7 +9,7 @@ Layouts (the article YAML's transcript.convention: one name, a list, or `auto` f
   paren        （山田）/ (山田) / (上田:NHK記者) / 吉村) alone or before text
   press        山田社長「…」; unlabeled 「…」 answers then go to the last answerer
   alias        佐藤花子さん（以下、佐藤）： / Rikka Zine (以下RZ) define a label for the article
-  dash         ――, ──, ―, —, -- lines are the interviewer's questions
+  dash         ――, ──, ―, —, --, −− lines are the interviewer's questions
   qa           Q / Q. / Q1. / Q： / 質問： questions; A / A. / A1. / 回答： answers
 A label names a speaker through the YAML's transcript.labels, the article's aliases, a
 definition in the text (以下), or the registry (name or alias, with an honorific or a
@@ -41,9 +41,10 @@ SPACES = " \u3000\u00a0"
 # longer unregistered text before a separator is a phrase, not a speaker
 MAX_UNREGISTERED_LABEL = 12
 # A question mark for the interviewer at the start of a line, and Q/A markers.
-# ―― (U+2015), ── (box drawing), — (em dash), –– (en dash), -- and ーー all mark questions
-DASH = re.compile(r"^(?:[―—─]{1,2}|[-–－ー]{2})[ \u3000]*")
-RULE = re.compile(r"^[―—─\-–－ー*＊=＝~〜・.]{3,}$")  # a separator line, not a question
+# ―― (U+2015), ── (box drawing), — (em dash), –– (en dash), -- and ーー all mark questions,
+# and −− (U+2212, the minus sign that Shift_JIS pages' 全角マイナス often decodes to)
+DASH = re.compile(r"^(?:[―—─]{1,2}|[-–－ー−]{2})[ \u3000]*")
+RULE = re.compile(r"^[―—─\-–－ー−*＊=＝~〜・.]{3,}$")  # a separator line, not a question
 QUESTION = re.compile(r"^(?:[QＱ]|質問)[0-9０-９]{0,3}(?:[ \u3000]*[.．:：)）][ \u3000]*|[ \u3000]+|(?=[(（「『])|$)")
 ANSWER = re.compile(r"^(?:[AＡ]|回答)[0-9０-９]{0,3}(?:[ \u3000]*[.．:：)）][ \u3000]*|[ \u3000]+|(?=[(（「『])|$)")
 ALIAS = re.compile(

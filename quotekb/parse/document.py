@@ -24,8 +24,10 @@ from quotekb.errors import InputError
 from quotekb.ingest.corpus import Article, Speaker
 from quotekb.parse.conventions import COLONS, LAYOUTS, SPACES, Classifier, Resolver, Start, parse_layouts
 from quotekb.parse.conventions import SENTENCE_END as CONV_SENTENCE_END
+from quotekb.parse.conventions import TITLES as TITLE_WORDS
 from quotekb.parse.conventions import _strip_title as strip_title
 from quotekb.parse.labels import discover_labels
+from quotekb.parse.narration import third_person
 from quotekb.parse.sentences import QUOTATIVE, STRIP, is_question, split_sentences
 
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
@@ -192,6 +194,8 @@ def _to_int(digits: str) -> int:
 MAX_SUBHEADING = 40
 NOT_HEADING_END = (*CONV_SENTENCE_END, "、", ",", "，", "…")
 STRONG = ("label-colon", "label-line", "bracket", "alias")
+# Layouts whose line starts mark a question or an answer rather than name a speaker.
+MARK_LAYOUTS = ("qa", "dash")
 # Words before a colon that introduce page furniture, never a speaker (写真：…, 出典：…).
 NOT_SPEAKERS = frozenset((
     "写真", "画像", "動画", "図", "表", "出典", "参考", "関連", "関連記事", "資料", "撮影", "取材", "構成", "文",
@@ -348,8 +352,6 @@ class _Parser:
                 self.resolver.define(start.defines, start.speaker_id)
                 self.decisions.append(
                     f"label {start.defines} defined in the text as {start.speaker_id} ({start.label})")
-        if not self.article.labels:
-            self.discovered = discover(contents[first:], self.resolver, self.label_names, self.article)
         marks: list[Start | None] = [None] * len(contents)
         for i in range(first, len(contents)):
             if contents[i]:
@@ -358,6 +360,11 @@ class _Parser:
         if not has_questions:
             # A marks without any question: "A 社の…" is text, not an answer
             marks = [None if m is not None and m.role == "answer" else m for m in marks]
+        if not self.article.labels:
+            # Q: and A: (or ―― ) are question and answer marks, not speakers' names
+            candidates = [c for c, m in zip(contents[first:], marks[first:], strict=True)
+                          if m is None or m.layout not in MARK_LAYOUTS]
+            self.discovered = discover(candidates, self.resolver, self.label_names, self.article)
         marked = {m.speaker_id for m in marks if m is not None and m.role == "speaker" and not m.bare and m.speaker_id}
         self.captions: set[int] = set()
         for i, m in enumerate(marks):
@@ -652,7 +659,30 @@ class _Parser:
             # narration, not the speaker's words
             self.new_turn(self.author, None, line, turn.section).kind = "lead"
             self.decisions.append(f"line {line.number}: narration after a quoted answer, given to the author")
+        elif self.author is not None and (name := self.speaks_of_speaker(index, turn)):
+            self.new_turn(self.author, None, line, turn.section).kind = "lead"
+            self.decisions.append(f"line {line.number}: narration (it speaks of {turn.speaker_id} as {name!r}, "
+                                  "and people do not speak of themselves so), given to the author")
         self.add_content(line, content, 0)
+
+    def speaks_of_speaker(self, index: int, turn: ParsedTurn) -> str | None:
+        """The name by which the unlabeled paragraph at `index` speaks of the turn's own
+        speaker in the third person (narration.py), or None. The paragraph is this line
+        and, when a blank line comes before it, the lines up to the next blank line or
+        label: narration starts where its paragraph does."""
+        speaker = self.speakers.get(turn.speaker_id)
+        if speaker is None:
+            return None
+        # role words (大臣, 知事) are how people speak of their own office: only names
+        names = [n for n in (speaker.name, *speaker.aliases, turn.label or "") if n and strip_title(n) == n
+                 and n not in TITLE_WORDS]
+        block = [index]
+        if index and not self.contents[index - 1]:
+            j = index + 1
+            while j < len(self.contents) and self.contents[j] and self.marks[j] is None:
+                block.append(j)
+                j += 1
+        return next((found for j in block if (found := third_person(self.contents[j], names))), None)
 
     def answers_here(self, index: int, content: str) -> bool:
         """After a question, an unlabeled paragraph answers it unless a labeled answer

@@ -76,6 +76,13 @@ CASES = {
         [("yamada", "一つ目ですか。"), ("sato", "答え一。"), ("yamada", "二つ目ですか。"), ("sato", "答え二。"),
          ("yamada", "三つ目ですか。"), ("sato", "答え三。"), ("yamada", "四つ目ですか。"), ("sato", "答え四。"),
          ("yamada", "五つ目ですか。"), ("sato", "答え五。")]),
+    "L11 Q: and A: repeated with an ASCII colon are markers, not people called Q and A": (
+        "Q:一つ目ですか。\nA:答え一。\nQ:二つ目ですか。\nA:答え二。\nQ:三つ目ですか。\nA:答え三。\n", ROLES,
+        [("yamada", "一つ目ですか。"), ("sato", "答え一。"), ("yamada", "二つ目ですか。"), ("sato", "答え二。"),
+         ("yamada", "三つ目ですか。"), ("sato", "答え三。")]),
+    "L10 −− (two U+2212 minus signs, a Shift_JIS 全角マイナス decoded) questions": (
+        "−−一つ目。\n「答え一。」\n−−二つ目。\n「答え二。」\n", ROLES,
+        [("yamada", "一つ目。"), ("sato", "「答え一。」"), ("yamada", "二つ目。"), ("sato", "「答え二。」")]),
     "L12 paragraphs separated by single newlines": (
         "山田: 質問です。\n佐藤: 答えです。\n二つ目の段落です。\n山田: 次です。\n", {},
         [("yamada", "質問です。"), ("sato", "答えです。\n二つ目の段落です。"), ("yamada", "次です。")]),
@@ -288,3 +295,34 @@ def test_a_dash_before_the_interview_without_an_interviewer_is_narration(tmp_pat
 def test_a_convention_that_does_not_exist_is_one_line(tmp_path, convention, message):
     with pytest.raises(InputError, match=message):
         parse(tmp_path, "山田: 質問です。\n", transcript={"convention": convention})
+
+
+NARRATION = "山田: 質問です。\n佐藤: 答えです。\n\n{}\n\n山田: 次です。\n"
+
+
+@pytest.mark.parametrize("paragraph", [
+    "カメラが回る。\n山田が、先輩の佐藤に次の話題を振った。",  # the whole paragraph, from its first line
+    "佐藤さんは笑って、うなずいた。",
+    "司会の佐藤花子が答えた。",
+])
+def test_narration_that_speaks_of_the_last_speaker_is_the_authors(tmp_path, paragraph):
+    # between two turns, a paragraph that speaks of the speaker who would be going on
+    # (佐藤に, 佐藤さんは) is the writer's: nobody speaks of themselves so
+    text, doc = parse(tmp_path, NARRATION.format(paragraph), {"author": "writer"})
+    assert turns(text, doc) == [("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次です。")]
+    lead = [text[t.start : t.end] for t in doc.turns if t.kind == "lead" and t.speaker_id == "writer"]
+    assert lead == [paragraph]
+    assert any("narration (it speaks of sato as" in d for d in doc.decisions), doc.decisions
+
+
+@pytest.mark.parametrize("paragraph", [
+    "山田さんはご存じでしょう。",  # the other person, addressed: still 佐藤 speaking
+    "私、佐藤は反対です。",  # naming herself after 私
+    "「佐藤さんは頑固だ」とよく言われます。",  # inside a quotation
+    "佐藤市の話をします。",  # not her name: a longer word
+    "大佐藤が好きです。",
+])
+def test_a_paragraph_that_does_not_speak_of_the_speaker_goes_on_with_the_turn(tmp_path, paragraph):
+    text, doc = parse(tmp_path, NARRATION.format(paragraph), {"author": "writer"})
+    assert turns(text, doc) == [("yamada", "質問です。"), ("sato", f"答えです。\n\n{paragraph}"), ("yamada", "次です。")]
+    assert not any("narration (it speaks of" in d for d in doc.decisions)
