@@ -97,6 +97,11 @@ def validate(data: Any, schema_name: str, path: Path) -> None:
     else:
         problem = f"{where}: {_message(error)}"
         fix = "correct the value (see the schema in quotekb/ingest/corpus_schemas.yaml)"
+        lists = [key for key, spec in error.schema.get("properties", {}).items()
+                 if spec.get("type") == "array" and key in error.schema.get("required", ())]
+        if error.validator == "type" and isinstance(error.instance, list) and len(lists) == 1:
+            # a bare list where the file holds a mapping: `- id: …` without `speakers:` above it
+            fix = f"put the list under a '{lists[0]}:' key (the first line '{lists[0]}:', each item indented below it)"
     raise InputError(path, problem, fix, line=line)
 
 

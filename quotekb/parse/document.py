@@ -150,7 +150,8 @@ def _as_yaml(mapping: dict[str, str]) -> str:
     return _FOLDED.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(mapping, ensure_ascii=False))
 
 
-def discover(lines: list[str], resolver: Resolver, label_names: frozenset[str], article: Article) -> dict[str, str]:
+def discover(lines: list[str], resolver: Resolver, label_names: frozenset[str], article: Article,
+             credited: dict[str, str] | None = None) -> dict[str, str]:
     """Labels that repeat at line starts -> speaker ids, when the YAML lists none.
 
     A registered name alone on its line is a label unless its speaker already has a
@@ -169,6 +170,14 @@ def discover(lines: list[str], resolver: Resolver, label_names: frozenset[str], 
         ids = resolver.resolve(label)[0]
         if len(ids) == 1:
             mapped[label] = next(iter(ids))
+        elif not ids and (credited or {}).get(label):
+            # the author's (or editor's) name is read as a byline, never a label, unless
+            # the YAML says they ask the questions: say so instead of "no known speaker"
+            who = credited[label]
+            raise InputError(article.yaml_path, f"label {label!r} ({n}x) names {who}, the article's author or "
+                             "editor, whose name is read as a byline, not as a speaker label",
+                             f"if {who} speaks in this article, map the label under transcript.labels "
+                             f"('labels: {_as_yaml({label: who})}')")
         else:
             unknown.append(f"{label} ({n}x" + (f", names {' and '.join(sorted(ids))})" if ids else ")"))
     if unknown:
@@ -225,8 +234,10 @@ class _Parser:
         credited = {meta.get("author"), meta.get("editor")}
         holders = speaker_names(speakers)
         self.label_names = frozenset(name for name, ids in holders.items() if not ids <= credited)
-        self.resolver = Resolver(speakers, article.labels, meta.get("aliases") or {},
-                                 {sid for sid in credited if sid} - {self.interviewer, self.interviewee})
+        excluded = {sid for sid in credited if sid} - {self.interviewer, self.interviewee}
+        self.resolver = Resolver(speakers, article.labels, meta.get("aliases") or {}, excluded)
+        # the excluded people's names, for the message when one of them labels turns
+        self.credited = {name: sid for sid in sorted(excluded) for name in (speakers[sid].name, *speakers[sid].aliases)}
         self.classifier = Classifier(self.resolver, self.layouts)
         names = {meta.get("publisher")}
         for key in ("author", "editor"):
@@ -364,7 +375,7 @@ class _Parser:
             # Q: and A: (or ―― ) are question and answer marks, not speakers' names
             candidates = [c for c, m in zip(contents[first:], marks[first:], strict=True)
                           if m is None or m.layout not in MARK_LAYOUTS]
-            self.discovered = discover(candidates, self.resolver, self.label_names, self.article)
+            self.discovered = discover(candidates, self.resolver, self.label_names, self.article, self.credited)
         marked = {m.speaker_id for m in marks if m is not None and m.role == "speaker" and not m.bare and m.speaker_id}
         self.captions: set[int] = set()
         for i, m in enumerate(marks):

@@ -3,6 +3,7 @@ refused with the file and line, before anything is written."""
 
 from __future__ import annotations
 
+import yaml
 from click.testing import CliRunner
 
 from corpus_factory import make_corpus
@@ -135,3 +136,12 @@ def test_surname_and_space_is_text_unless_the_convention_says_so(tmp_path):
     text, doc = parsed(tmp_path, body)
     turns = [(t.speaker_id, text[t.start : t.end]) for t in doc.turns if t.kind == "interview"]
     assert turns[-1] == ("sato", "答えです。\n\n山田太郎 さんの言う通りです。")
+
+
+def test_a_bare_list_of_speakers_is_told_to_go_under_speakers(tmp_path):
+    # the README's example once showed the entries without the `speakers:` key above them
+    root = make_corpus(tmp_path / "corpus", TEXT)
+    entries = yaml.safe_load((root / "speakers.yaml").read_text(encoding="utf-8"))["speakers"]
+    (root / "speakers.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--corpus", str(root)])
+    assert_one_line(result, "speakers.yaml:1:", "is not of type 'object'", "put the list under a 'speakers:' key")

@@ -326,3 +326,17 @@ def test_a_paragraph_that_does_not_speak_of_the_speaker_goes_on_with_the_turn(tm
     text, doc = parse(tmp_path, NARRATION.format(paragraph), {"author": "writer"})
     assert turns(text, doc) == [("yamada", "質問です。"), ("sato", f"答えです。\n\n{paragraph}"), ("yamada", "次です。")]
     assert not any("narration (it speaks of" in d for d in doc.decisions)
+
+
+def test_labels_of_the_author_are_refused_with_the_mapping_that_makes_them_labels(tmp_path):
+    # note.com interviews are often written by the interviewer: the author's name is read
+    # as a byline, so `山田:` labels name nobody; the message says who they are and how
+    # to make them labels, instead of "no known speaker"
+    body = "山田:\n質問です。\n\n佐藤:\n答えです。\n\n山田:\n次です。\n\n佐藤:\nはい。\n"
+    with pytest.raises(InputError) as refused:
+        parse(tmp_path / "a", body, {"author": "yamada"})
+    message = str(refused.value)
+    assert "label '山田' (2x) names yamada, the article's author or editor" in message
+    assert "'labels: {\"山田\": \"yamada\"}'" in message and "\n" not in message
+    text, doc = parse(tmp_path / "b", body, {"author": "yamada"}, transcript={"labels": {"山田": "yamada"}})
+    assert [speaker for speaker, _ in turns(text, doc)] == ["yamada", "sato", "yamada", "sato"]
