@@ -27,7 +27,7 @@ from quotekb.parse.conventions import SENTENCE_END as CONV_SENTENCE_END
 from quotekb.parse.conventions import TITLES as TITLE_WORDS
 from quotekb.parse.conventions import _strip_title as strip_title
 from quotekb.parse.labels import discover_labels
-from quotekb.parse.narration import third_person
+from quotekb.parse.narration import is_narration
 from quotekb.parse.sentences import QUOTATIVE, STRIP, is_question, split_sentences
 
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
@@ -227,6 +227,9 @@ class _Parser:
         self.convention = transcript.get("convention", "auto")
         self.layouts = parse_layouts(self.convention)
         self.discovered: dict[str, str] = {}
+        # the author's turn that narration.py's rule opened: (turn, the speaker it
+        # interrupted, its line), so that what follows it is not guessed silently
+        self.narration_turn: tuple[ParsedTurn, str, int] | None = None
         self.interviewer = self._role("interviewer")
         self.interviewee = self._role("interviewee")
         # names that may stand alone on a line as a label: not the author's or
@@ -645,6 +648,11 @@ class _Parser:
             self.add_content(line, content, 0)
             return
         if turn.kind != "interview":
+            if self.narration_turn and turn is self.narration_turn[0] and not self.contents[index - 1]:
+                # a paragraph after the narration: more of it, or the speaker going on?
+                _turn, speaker_id, at = self.narration_turn
+                self.warnings.append(f"line {line.number}: unlabeled text after the narration of line {at} is "
+                                     f"given to the author: if it is {speaker_id}'s, the label before it is missing")
             self.add_content(line, content, 0)
             return
         if turn.is_question and self.answers_here(index, content):
@@ -670,30 +678,35 @@ class _Parser:
             # narration, not the speaker's words
             self.new_turn(self.author, None, line, turn.section).kind = "lead"
             self.decisions.append(f"line {line.number}: narration after a quoted answer, given to the author")
-        elif self.author is not None and (name := self.speaks_of_speaker(index, turn)):
+        elif self.author is not None and (why := self.narration(index, turn)):
             self.new_turn(self.author, None, line, turn.section).kind = "lead"
-            self.decisions.append(f"line {line.number}: narration (it speaks of {turn.speaker_id} as {name!r}, "
-                                  "and people do not speak of themselves so), given to the author")
+            self.narration_turn = (self.turn, turn.speaker_id, line.number)
+            self.decisions.append(f"line {line.number}: narration (the paragraph speaks of {why} by name, as "
+                                  "the writer does, not a speaker), given to the author")
         self.add_content(line, content, 0)
 
-    def speaks_of_speaker(self, index: int, turn: ParsedTurn) -> str | None:
-        """The name by which the unlabeled paragraph at `index` speaks of the turn's own
-        speaker in the third person (narration.py), or None. The paragraph is this line
-        and, when a blank line comes before it, the lines up to the next blank line or
-        label: narration starts where its paragraph does."""
-        speaker = self.speakers.get(turn.speaker_id)
-        if speaker is None:
+    def narration(self, index: int, turn: ParsedTurn) -> str | None:
+        """Whether the paragraph that starts at `index` (after a blank line, in a turn a
+        label opened) is the writer's narration about its speaker and another speaker
+        (narration.py): the names it speaks of them by, or None."""
+        if turn.role != "speaker" or turn.label is None or not index or self.contents[index - 1]:
             return None
-        # role words (大臣, 知事) are how people speak of their own office: only names
-        names = [n for n in (speaker.name, *speaker.aliases, turn.label or "") if n and strip_title(n) == n
-                 and n not in TITLE_WORDS]
-        block = [index]
-        if index and not self.contents[index - 1]:
-            j = index + 1
-            while j < len(self.contents) and self.contents[j] and self.marks[j] is None:
-                block.append(j)
-                j += 1
-        return next((found for j in block if (found := third_person(self.contents[j], names))), None)
+        block = []
+        for j in range(index, len(self.contents)):
+            if not self.contents[j] or self.marks[j] is not None and j > index:
+                break
+            block.append(self.contents[j])
+        others = {t.speaker_id for t in self.turns if t.kind == "interview"} - {turn.speaker_id}
+        return is_narration("\n".join(block), self._names(turn.speaker_id),
+                            [n for sid in sorted(others) for n in self._names(sid)])
+
+    def _names(self, speaker_id: str) -> list[str]:
+        """A speaker's registered name and aliases, without role words (大臣, 知事), which
+        people use of their own office."""
+        speaker = self.speakers.get(speaker_id)
+        if speaker is None:
+            return []
+        return [n for n in (speaker.name, *speaker.aliases) if strip_title(n) == n and n not in TITLE_WORDS]
 
     def answers_here(self, index: int, content: str) -> bool:
         """After a question, an unlabeled paragraph answers it unless a labeled answer
