@@ -85,8 +85,18 @@ def _alternatives(entries: list, path: Path) -> tuple[Alternative, ...]:
     return tuple(alternatives)
 
 
+# The shared knowledge files every corpus holds beside speakers.yaml, in load order.
+FILES = ("topics.yaml", "analogies.yaml", "entities.yaml", "cues.yaml")
+
+
 def load_knowledge(root: Path, speakers: dict) -> Knowledge:
     root = Path(root)
+    missing = [name for name in FILES if not (root / name).exists() and not (root / name).is_symlink()]
+    if len(missing) > 1:
+        # a new corpus directory: all of them in one line, not one run each
+        raise InputError(root, f"{', '.join(missing)} are missing",
+                         "copy them from the corpus/ directory that comes with quotekb (cues.yaml holds the "
+                         "words the rules read; topics, analogy frames and entities are the corpus's own)")
     path = root / "topics.yaml"
     data = load_yaml(path, root)
     validate(data, "topics", path)

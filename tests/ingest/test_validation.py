@@ -145,3 +145,14 @@ def test_a_bare_list_of_speakers_is_told_to_go_under_speakers(tmp_path):
     (root / "speakers.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "--corpus", str(root)])
     assert_one_line(result, "speakers.yaml:1:", "is not of type 'object'", "put the list under a 'speakers:' key")
+
+
+def test_a_new_corpus_without_its_knowledge_files_hears_of_all_of_them_at_once(tmp_path):
+    root = make_corpus(tmp_path / "corpus", TEXT)
+    for name in ("topics.yaml", "entities.yaml", "cues.yaml"):
+        (root / name).unlink()
+    assert_one_line(CliRunner().invoke(cli, ["check", "--corpus", str(root)]),
+                    "topics.yaml, entities.yaml, cues.yaml are missing", "copy them from the corpus/ directory")
+    (root / "analogies.yaml").unlink()
+    assert_one_line(CliRunner().invoke(cli, ["check", "--corpus", str(root)]),
+                    "topics.yaml, analogies.yaml, entities.yaml, cues.yaml are missing")
