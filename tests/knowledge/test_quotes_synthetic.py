@@ -270,3 +270,28 @@ def test_brackets_are_outermost_balanced_spans(text):
             assert depth >= 0
         assert depth == 0
     assert all(b1 <= a2 for (_a1, b1), (a2, _b2) in zip(spans, spans[1:], strict=False))
+
+
+@pytest.mark.parametrize("verb", ["付け加えた", "付け足した", "補足した", "締めくくった", "力説した", "打ち明けた", "念を押した"])
+def test_reporting_verbs_that_add_to_what_was_said(tmp_path, verb):
+    text = f"山田社長は「来年も続ける」と述べた。さらに「値上げはしない」と{verb}。\n"
+    assert quotes(tmp_path, text) == [("来年も続ける", "yamada"), ("値上げはしない", "yamada")]
+
+
+def test_a_real_quote_closed_by_tsukekuwaeta(tmp_path):
+    # 中央日報 日本語版, https://s.japanese.joins.com/JArticle/295933?sectcode=200&servcode=200
+    # (verbatim sentence; from an acceptance test, the second quote was missed before
+    # 付け加え was a reporting verb)
+    speakers = {"speakers": [
+        {"id": "lee-deputy", "name": "イ・ジェミョン", "role": "other", "affiliation": "韓国大統領室 副報道官",
+         "aliases": ["イ副報道官"]},
+        {"id": "writer", "name": "記者一郎", "role": "author"}]}
+    text = ("イ副報道官は「さらに同盟を犠牲にすることは国民を危険に陥れかねない」としながら「その被害者は他でもない"
+            "国民だという点を(尹大統領が)強調しようとしたメッセージ」と付け加えた。\n")
+    root = make_corpus(tmp_path / "corpus", text, speakers=speakers)
+    (root / "articles" / "a1.yaml").write_text("form: news\n", encoding="utf-8")
+    corpus = load_corpus(root)
+    extractor = Extractor(load_knowledge(root, corpus.speakers), corpus.speakers)
+    found = process_document(corpus.articles[0], corpus.speakers, extractor, IdAllocator()).rows["quotes"]
+    assert [(q["text"][:12], q["speaker_id"], q["cue"]) for q in found] == [
+        ("さらに同盟を犠牲にするこ", "lee-deputy", "としながら"), ("その被害者は他でもない国", "lee-deputy", "と付け加えた")]
