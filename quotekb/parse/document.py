@@ -151,7 +151,7 @@ def _as_yaml(mapping: dict[str, str]) -> str:
 
 
 def discover(lines: list[str], resolver: Resolver, label_names: frozenset[str], article: Article,
-             credited: dict[str, str] | None = None) -> dict[str, str]:
+             byline_names: dict[str, str]) -> dict[str, str]:
     """Labels that repeat at line starts -> speaker ids, when the YAML lists none.
 
     A registered name alone on its line is a label unless its speaker already has a
@@ -170,10 +170,10 @@ def discover(lines: list[str], resolver: Resolver, label_names: frozenset[str], 
         ids = resolver.resolve(label)[0]
         if len(ids) == 1:
             mapped[label] = next(iter(ids))
-        elif not ids and (credited or {}).get(label):
+        elif not ids and label in byline_names:
             # the author's (or editor's) name is read as a byline, never a label, unless
             # the YAML says they ask the questions: say so instead of "no known speaker"
-            who = credited[label]
+            who = byline_names[label]
             raise InputError(article.yaml_path, f"label {label!r} ({n}x) names {who}, the article's author or "
                              "editor, whose name is read as a byline, not as a speaker label",
                              f"if {who} speaks in this article, map the label under transcript.labels "
@@ -240,7 +240,8 @@ class _Parser:
         excluded = {sid for sid in credited if sid} - {self.interviewer, self.interviewee}
         self.resolver = Resolver(speakers, article.labels, meta.get("aliases") or {}, excluded)
         # the excluded people's names, for the message when one of them labels turns
-        self.credited = {name: sid for sid in sorted(excluded) for name in (speakers[sid].name, *speakers[sid].aliases)}
+        self.byline_names = {name: sid for sid in sorted(excluded)
+                             for name in (speakers[sid].name, *speakers[sid].aliases)}
         self.classifier = Classifier(self.resolver, self.layouts)
         names = {meta.get("publisher")}
         for key in ("author", "editor"):
@@ -378,7 +379,7 @@ class _Parser:
             # Q: and A: (or ―― ) are question and answer marks, not speakers' names
             candidates = [c for c, m in zip(contents[first:], marks[first:], strict=True)
                           if m is None or m.layout not in MARK_LAYOUTS]
-            self.discovered = discover(candidates, self.resolver, self.label_names, self.article, self.credited)
+            self.discovered = discover(candidates, self.resolver, self.label_names, self.article, self.byline_names)
         marked = {m.speaker_id for m in marks if m is not None and m.role == "speaker" and not m.bare and m.speaker_id}
         self.captions: set[int] = set()
         for i, m in enumerate(marks):

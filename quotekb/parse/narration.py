@@ -22,14 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from quotekb.parse.conventions import TITLES
+
 # Particles that make a name the subject or object of a clause (小倉に, 谷原が).
 # Not と (小倉と申します), の (小倉の駅前: often a place) or 、 (a list).
 PARTICLES = ("が", "は", "に", "を", "も", "へ")
-# Honorifics and titles a writer puts between a name and its particle; longest first.
-AFTER_NAME = tuple(sorted((
-    "さん", "氏", "様", "先生", "君", "くん", "ちゃん", "選手", "監督", "社長", "会長", "首相", "総理", "大臣", "知事",
-    "市長", "代表", "議員", "委員", "教授", "記者", "アナ", "アナウンサー", "さんたち", "たち", "ら",
-), key=len, reverse=True))
+# What a writer puts between a name and its particle: the titles labels carry, and a
+# few that narration adds (佐藤アナが, 佐藤さんたちは); longest first.
+AFTER_NAME = tuple(sorted({*TITLES, "アナ", "アナウンサー", "さんたち", "たち", "ら"}, key=len, reverse=True))
 # What a speaker's own words may hold that mention them without being narration:
 # quotations, asides in parentheses (（小倉は苦笑い）) and hearsay (…って言われた).
 MASKED = re.compile(r"「[^」]*(?:」|$)|『[^』]*(?:』|$)|“[^”]*(?:”|$)|（[^）]*(?:）|$)|\([^)]*(?:\)|$)")
