@@ -702,12 +702,16 @@ class _Parser:
                             [n for sid in sorted(others) for n in self._names(sid)])
 
     def _names(self, speaker_id: str) -> list[str]:
-        """A speaker's registered name and aliases, without role words (大臣, 知事), which
+        """A speaker's registered name and aliases, and the surnames their labels were
+        written as (小倉: for 小倉智昭), without role words (大臣, 知事, 司会), which
         people use of their own office."""
         speaker = self.speakers.get(speaker_id)
         if speaker is None:
             return []
-        return [n for n in (speaker.name, *speaker.aliases) if strip_title(n) == n and n not in TITLE_WORDS]
+        registered = [n for n in (speaker.name, *speaker.aliases) if strip_title(n) == n and n not in TITLE_WORDS]
+        surnames = {strip_title(t.label) for t in self.turns if t.speaker_id == speaker_id and t.label}
+        return registered + sorted(s for s in surnames if s not in registered and s not in TITLE_WORDS
+                                   and any(n.startswith(s) for n in registered))
 
     def answers_here(self, index: int, content: str) -> bool:
         """After a question, an unlabeled paragraph answers it unless a labeled answer

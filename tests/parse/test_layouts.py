@@ -376,3 +376,12 @@ def test_labels_of_the_author_are_refused_with_the_mapping_that_makes_them_label
     assert "'labels: {\"山田\": \"yamada\"}'" in message and "\n" not in message
     text, doc = parse(tmp_path / "b", body, {"author": "yamada"}, transcript={"labels": {"山田": "yamada"}})
     assert [speaker for speaker, _ in turns(text, doc)] == ["yamada", "sato", "yamada", "sato"]
+
+
+def test_narration_knows_a_speaker_by_the_surname_of_their_labels(tmp_path):
+    # 佐藤: labels resolve to 佐藤花子 by her surname, with no alias registered: the
+    # narration that writes her as 佐藤 is still about her
+    registry = [{**s, "aliases": []} if s["id"] in ("sato", "yamada") else s for s in REGISTRY]
+    text, doc = parse(tmp_path, NARRATION.format("山田が、先輩の佐藤に次の話題を振った。"), {"author": "writer"},
+                      registry=registry)
+    assert turns(text, doc) == [("yamada", "質問です。"), ("sato", "答えです。"), ("yamada", "次です。")]
